@@ -1,0 +1,37 @@
+"""SQLAlchemy typed models. Import from here so every table is registered on Base.metadata."""
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from models.agency import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
+from models.base import Base, Database
+from models.plan import (
+    Assignment,
+    AssignmentState,
+    Indicator,
+    IndicatorAgency,
+    IndicatorValue,
+    Plan,
+    ReportSubmission,
+    Section,
+    Task,
+    TaskCoordinator,
+)
+from models.user import ChangeLog, User
+
+__all__ = [
+    "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
+    "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "Plan",
+    "Province", "ReportSubmission", "Section", "Task", "TaskCoordinator", "User",
+]
+
+
+class HistoryIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_history_edits(session, _context, _instances):
+    """The change log is evidence: the ORM refuses to modify or delete its rows."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, ChangeLog) and (obj in session.deleted or session.is_modified(obj)):
+            raise HistoryIsAppendOnly("Lịch sử thay đổi không được sửa hoặc xóa.")

@@ -1,0 +1,201 @@
+"""A province's annual plan: sections, tasks, per-agency assignments and their dated states."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("province_id", "year", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("provinces.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(400))
+    document_number: Mapped[Optional[str]] = mapped_column(String(120))
+    issued_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Tasks exist from this date (start of the plan year, or the issue date if earlier).
+    starts_on: Mapped[date] = mapped_column(Date)
+    reporting_cadence: Mapped[str] = mapped_column(String(20), default="monthly")  # monthly|quarterly
+    report_deadline_day: Mapped[int] = mapped_column(Integer, default=20)
+    due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    sections: Mapped[list["Section"]] = relationship(order_by="Section.position")
+
+
+class Section(Base):
+    """A Roman-numbered group of an appendix (tasks: Phụ lục 02, indicators: Phụ lục 01)."""
+
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    appendix: Mapped[str] = mapped_column(String(20))  # tasks | indicators
+    code: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(400))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    section_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sections.id"), index=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"))
+    # Top-level ancestor (itself for a top-level task): rollups group sub-items under it in SQL.
+    root_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tasks.id"), index=True)
+    stt: Mapped[str] = mapped_column(String(20))  # as printed
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    lead_text: Mapped[str] = mapped_column(Text)  # as printed
+    coordinators_text: Mapped[str] = mapped_column(Text, default="")  # as printed
+    deadline_text: Mapped[str] = mapped_column(String(300), default="")  # as printed
+    due_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
+    deadline_kind: Mapped[str] = mapped_column(String(30))  # services.deadlines.DeadlineKind
+    expected_product: Mapped[str] = mapped_column(Text, default="")
+
+    section: Mapped[Optional[Section]] = relationship()
+    assignments: Mapped[list["Assignment"]] = relationship(back_populates="task")
+
+
+class TaskCoordinator(Base):
+    """A coordinating agency as named (groups are kept unexpanded; membership is resolved on read)."""
+
+    __tablename__ = "task_coordinators"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, index=True)
+
+
+class Assignment(Base):
+    """One lead agency's part of a task; group leads are split into one row per member."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("task_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # The group this assignment came from ("Các sở, ngành"), if any.
+    via_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agencies.id"))
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str] = mapped_column(Text, default="")
+    delay_reason: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Secretariat review of a reported completion: none | confirmed | returned.
+    review_state: Mapped[str] = mapped_column(String(20), default="none")
+    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    task: Mapped[Task] = relationship(back_populates="assignments")
+
+
+class AssignmentState(Base):
+    """The assignment's state over [valid_from, valid_to): the as-of-date rollup reads one row each.
+
+    Every save closes the open row and opens a new one, in the same transaction as the change log.
+    """
+
+    __tablename__ = "assignment_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    progress: Mapped[int] = mapped_column(Integer)
+    completed_on: Mapped[Optional[date]] = mapped_column(Date)
+    review_state: Mapped[str] = mapped_column(String(20), default="none")
+    valid_from: Mapped[datetime] = mapped_column(DateTime, index=True)
+    valid_to: Mapped[Optional[datetime]] = mapped_column(DateTime, index=True)
+
+
+class Indicator(Base):
+    """A target of Phụ lục 01, with the printed cells kept verbatim."""
+
+    __tablename__ = "indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    section_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sections.id"))
+    stt: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    baseline_text: Mapped[str] = mapped_column(String(120), default="")
+    target_text: Mapped[str] = mapped_column(String(120), default="")
+    lead_text: Mapped[str] = mapped_column(Text, default="")
+    monitor_text: Mapped[str] = mapped_column(Text, default="")
+    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class IndicatorAgency(Base):
+    """Lead or monitoring agency of an indicator (role: lead | monitor)."""
+
+    __tablename__ = "indicator_agencies"
+
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class IndicatorValue(Base):
+    """The actual value of an indicator for one reporting period (e.g. "2026-Q2", "2026-H1")."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (UniqueConstraint("indicator_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+    period_end: Mapped[date] = mapped_column(Date)
+    value_text: Mapped[str] = mapped_column(String(120), default="")
+    value_number: Mapped[Optional[float]] = mapped_column(Float)
+    is_estimate: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessment: Mapped[Optional[str]] = mapped_column(String(20))  # met | not_met
+    source_note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReportSubmission(Base):
+    """An agency's periodic report ("Nộp báo cáo kỳ") with a snapshot of its assignments."""
+
+    __tablename__ = "report_submissions"
+    __table_args__ = (UniqueConstraint("plan_id", "agency_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    is_late: Mapped[bool] = mapped_column(Boolean)
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,49 @@
+"""Users of the app and the change log (append-only history of every change)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20))  # admin | secretariat | leader | agency
+    agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agencies.id"), index=True)
+    province_id: Mapped[Optional[int]] = mapped_column(ForeignKey("provinces.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout, deactivation and role change: older session cookies stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChangeLog(Base):
+    """Who changed what, when, from which value to which. Rows are never updated or deleted."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # When the change takes effect (an imported status with "Ngày cập nhật" takes that date).
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # The agency on whose behalf the change was made (secretariat editing for an agency).
+    on_behalf_of_agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agencies.id"))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[Optional[str]] = mapped_column(Text)
+    new_value: Mapped[Optional[str]] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20), default="app")  # app | import | cli

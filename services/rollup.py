@@ -1,0 +1,242 @@
+"""Rollup of a plan's tasks, by plan, section or agency, now or as of any past date — in SQL.
+
+Rules (DOMAIN.md), each stated once here:
+- A top-level task's status comes from all assignments beneath it (its own, its sub-items',
+  one per member agency of a group): done when every part is done, not started when every part
+  is not started, in progress otherwise. A completion returned by the secretariat is not done.
+- Done late: completed after the due date. Overdue: not done and the due date has passed; for a
+  quarterly recurring task, no update since the start of the last quarter that has ended.
+- Ongoing tasks ("Thường xuyên") have no deadline, are never overdue and are counted apart.
+- As of a date, each assignment contributes the state whose validity interval covers the end of
+  that day; before its first update a task is "Chưa thực hiện".
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from models import Agency, Assignment, AssignmentState, Plan, Section, Task
+from services.clock import today
+from services.deadlines import DeadlineKind, quarter_end
+from services.statuses import STATUS_LABELS, Status
+
+GROUPINGS = ("plan", "section", "agency")
+COUNT_KEYS = ("total", "done", "done_on_time", "done_late", "in_progress", "not_started",
+              "overdue", "ongoing")
+DATED_KINDS = (DeadlineKind.ONE_OFF.value, DeadlineKind.MULTI_YEAR.value,
+               DeadlineKind.RECURRING_YEARLY.value)
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int = 0
+    done: int = 0
+    done_on_time: int = 0
+    done_late: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    ongoing: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    key: int | None
+    name: str
+    counts: Counts
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "name": self.name, **self.counts.as_dict()}
+
+
+def report_sentence(counts: Counts, noun: str = "nhiệm vụ") -> str:
+    """The reports' own wording: "Đã hoàn thành: 04/16 nhiệm vụ. Đang thực hiện: 10/16 ..."."""
+    total = counts.total
+    parts = [
+        (STATUS_LABELS[Status.DONE], counts.done),
+        (STATUS_LABELS[Status.IN_PROGRESS], counts.in_progress),
+        (STATUS_LABELS[Status.NOT_STARTED], counts.not_started),
+    ]
+    return " ".join(f"{label}: {n:02d}/{total:02d} {noun}." for label, n in parts)
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min)
+
+
+def _last_ended_quarter_start(plan_year: int, as_of: date) -> date | None:
+    """Start of the latest quarter of the plan year that ended before `as_of`, if any."""
+    ended = [q for q in range(1, 5) if quarter_end(plan_year, q) < as_of]
+    if not ended:
+        return None
+    return date(plan_year, ended[-1] * 3 - 2, 1)
+
+
+def _assignment_states(plan: Plan, as_of: date | None):
+    """One row per assignment of the plan: its status as of the date (or now) and last update."""
+    if as_of is None:
+        return (
+            select(
+                Assignment.id.label("assignment_id"), Assignment.task_id, Assignment.agency_id,
+                Assignment.status, Assignment.completed_on, Assignment.review_state,
+                Assignment.updated_at.label("last_update"),
+            )
+            .join(Task, Task.id == Assignment.task_id)
+            .where(Task.plan_id == plan.id)
+            .subquery("states")
+        )
+    cutoff = _end_of_day(as_of)
+    plan_start = datetime.combine(plan.starts_on, time.min)
+    return (
+        select(
+            Assignment.id.label("assignment_id"), Assignment.task_id, Assignment.agency_id,
+            AssignmentState.status, AssignmentState.completed_on, AssignmentState.review_state,
+            case((AssignmentState.valid_from == plan_start, None),
+                 else_=AssignmentState.valid_from).label("last_update"),
+        )
+        .join(Task, Task.id == Assignment.task_id)
+        .join(AssignmentState, and_(
+            AssignmentState.assignment_id == Assignment.id,
+            AssignmentState.valid_from < cutoff,
+            or_(AssignmentState.valid_to.is_(None), AssignmentState.valid_to >= cutoff),
+        ))
+        .where(Task.plan_id == plan.id)
+        .subquery("states")
+    )
+
+
+def _is_done(states):
+    return and_(states.c.status == Status.DONE.value, states.c.review_state != "returned")
+
+
+def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Select:
+    """Aggregate units (tasks or assignments) with columns status/completed_on/due_date/kind/last_update."""
+    done = unit.c.status == Status.DONE.value
+    late = and_(done, unit.c.due_date.is_not(None), unit.c.completed_on > unit.c.due_date)
+    dated_overdue = and_(unit.c.kind.in_(DATED_KINDS), unit.c.due_date < as_of)
+    quarter_start = _last_ended_quarter_start(plan.year, as_of)
+    if quarter_start is None:
+        recurring_overdue = literal(False)
+    else:
+        recurring_overdue = and_(
+            unit.c.kind == DeadlineKind.RECURRING_QUARTERLY.value,
+            or_(unit.c.last_update.is_(None),
+                unit.c.last_update < datetime.combine(quarter_start, time.min)),
+        )
+    overdue = and_(~done, or_(dated_overdue, recurring_overdue))
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+    return select(
+        *key_columns,
+        func.count().label("total"),
+        count_if(done).label("done"),
+        count_if(and_(done, ~late)).label("done_on_time"),
+        count_if(late).label("done_late"),
+        count_if(unit.c.status == Status.IN_PROGRESS.value).label("in_progress"),
+        count_if(unit.c.status == Status.NOT_STARTED.value).label("not_started"),
+        count_if(overdue).label("overdue"),
+        count_if(unit.c.kind == DeadlineKind.ONGOING.value).label("ongoing"),
+    )
+
+
+def _task_units(plan: Plan, as_of: date | None):
+    """Top-level tasks with their rolled-up status (the sub-item rule) and dates."""
+    states = _assignment_states(plan, as_of)
+    parts = (
+        select(
+            Task.root_id.label("root_id"),
+            func.count(states.c.assignment_id).label("n_parts"),
+            func.sum(case((_is_done(states), 1), else_=0)).label("n_done"),
+            func.sum(case((states.c.status == Status.NOT_STARTED.value, 1), else_=0)).label("n_not_started"),
+            func.max(states.c.completed_on).label("completed_on"),
+            func.max(states.c.last_update).label("last_update"),
+        )
+        .join(states, states.c.task_id == Task.id)
+        .where(Task.plan_id == plan.id)
+        .group_by(Task.root_id)
+        .subquery("parts")
+    )
+    rolled = case(
+        (and_(parts.c.n_parts > 0, parts.c.n_done == parts.c.n_parts), Status.DONE.value),
+        (or_(parts.c.n_parts.is_(None), parts.c.n_not_started == parts.c.n_parts), Status.NOT_STARTED.value),
+        else_=Status.IN_PROGRESS.value,
+    )
+    return (
+        select(
+            Task.id.label("task_id"), Task.section_id, rolled.label("status"),
+            parts.c.completed_on, Task.due_date, Task.deadline_kind.label("kind"), parts.c.last_update,
+        )
+        .outerjoin(parts, parts.c.root_id == Task.id)
+        .where(Task.plan_id == plan.id, Task.parent_id.is_(None))
+        .subquery("units")
+    )
+
+
+def _assignment_units(plan: Plan, as_of: date | None):
+    states = _assignment_states(plan, as_of)
+    effective = case((_is_done(states), Status.DONE.value),
+                     (states.c.status == Status.DONE.value, Status.IN_PROGRESS.value),
+                     else_=states.c.status)
+    return (
+        select(
+            states.c.agency_id, effective.label("status"), states.c.completed_on, Task.due_date,
+            Task.deadline_kind.label("kind"), states.c.last_update,
+        )
+        .join(Task, Task.id == states.c.task_id)
+        .subquery("units")
+    )
+
+
+def _row_counts(row) -> Counts:
+    return Counts(**{k: int(getattr(row, k) or 0) for k in COUNT_KEYS})
+
+
+def plan_rollup(session: Session, plan: Plan, as_of: date | None = None) -> Counts:
+    """Counts of the plan's top-level tasks, now (as_of None) or at the end of `as_of`."""
+    units = _task_units(plan, as_of)
+    row = session.execute(_classified_counts(units, [], plan, as_of or today()).select_from(units)).one()
+    return _row_counts(row)
+
+
+def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
+    units = _task_units(plan, as_of)
+    counts = _classified_counts(units, [units.c.section_id], plan, as_of or today()) \
+        .select_from(units).group_by(units.c.section_id).subquery("counts")
+    rows = session.execute(
+        select(Section.id, Section.code, Section.title, counts)
+        .join(counts, counts.c.section_id == Section.id)
+        .order_by(Section.position)
+    ).all()
+    return [GroupCounts(r.id, f"{r.code}. {r.title}" if r.code else r.title, _row_counts(r)) for r in rows]
+
+
+def agency_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
+    """Counts of each agency's own assignments (a group task counts once per member)."""
+    units = _assignment_units(plan, as_of)
+    counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()) \
+        .select_from(units).group_by(units.c.agency_id).subquery("counts")
+    rows = session.execute(
+        select(Agency.id, Agency.name, counts)
+        .join(counts, counts.c.agency_id == Agency.id)
+        .order_by(Agency.name)
+    ).all()
+    return [GroupCounts(r.id, r.name, _row_counts(r)) for r in rows]
+
+
+def rollup(session: Session, plan: Plan, by: str = "plan", as_of: date | None = None):
+    if by == "plan":
+        return plan_rollup(session, plan, as_of)
+    if by == "section":
+        return section_rollup(session, plan, as_of)
+    if by == "agency":
+        return agency_rollup(session, plan, as_of)
+    raise ValueError(f"unknown grouping {by!r}; expected one of {GROUPINGS}")
