@@ -36,7 +36,8 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *,
     section_title = None
     unknown: dict[str, list[int]] = {}
     for line, cells in body:
-        get = lambda name: cell(cells, mapping, name)  # noqa: E731
+        values = {column.field: cell(cells, mapping, column.field) for column in INDICATOR_COLUMNS}
+        get = values.__getitem__
         stt, name = get("stt"), get("name")
         if fold(stt) in ("stt", "tt"):
             continue
@@ -52,16 +53,13 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *,
             problems.append("thiếu tên mục tiêu")
         if not get("target"):
             problems.append("thiếu mục tiêu năm")
-        agencies = {}
-        for role, text in (("lead", get("lead")), ("monitor", get("monitor"))):
-            resolution = directory.resolve(text)
-            agencies[role] = resolution
-            for missing in resolution.unknown:
+        for text in (get("lead"), get("monitor")):
+            for missing in directory.resolve(text).unknown:
                 unknown.setdefault(missing, []).append(line)
         if problems:
             errors.append(RowError(line, "; ".join(problems) + "."))
             continue
-        parsed.append((line, stt.rstrip("."), name, section_title, agencies, get))
+        parsed.append((stt.rstrip("."), name, section_title, values))
     if unknown and not create_agencies:
         for name, lines in unknown.items():
             errors.append(RowError(lines[0], f"cơ quan chưa có trong danh mục: “{name}” "
@@ -76,7 +74,7 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *,
     sections: dict[str, Section] = {}
     next_position = (session.scalar(select(func.max(Section.position)).where(
         Section.plan_id == plan.id, Section.appendix == "indicators")) or 0) + 1
-    for position, (line, stt, name, title, agencies, get) in enumerate(parsed, 1):
+    for position, (stt, name, title, values) in enumerate(parsed, 1):
         section = None
         if title:
             key = fold(title)
@@ -91,12 +89,12 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *,
             section = sections[key]
         indicator = Indicator(
             plan_id=plan.id, section_id=section.id if section else None, stt=stt, position=position,
-            name=name, unit=get("unit"), baseline_text=get("baseline"), target_text=get("target"),
-            lead_text=get("lead"), monitor_text=get("monitor"),
+            name=name, unit=values["unit"], baseline_text=values["baseline"], target_text=values["target"],
+            lead_text=values["lead"], monitor_text=values["monitor"],
         )
         session.add(indicator)
         session.flush()
-        for role, text in (("lead", get("lead")), ("monitor", get("monitor"))):
+        for role, text in (("lead", values["lead"]), ("monitor", values["monitor"])):
             for agency in directory.resolve(text).agencies:
                 session.add(IndicatorAgency(indicator_id=indicator.id, agency_id=agency.id, role=role))
     session.flush()

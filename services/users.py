@@ -21,8 +21,8 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 LOGIN_FAILED_MESSAGE = "Tên đăng nhập hoặc mật khẩu không đúng, hoặc tài khoản đang bị tạm khóa."
-# A hash to check against when the user does not exist, so both paths take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# werkzeug's scrypt defaults; the test suite lowers the cost factor to keep fixtures fast.
+PASSWORD_METHOD = "scrypt"
 
 
 class UserError(ValueError):
@@ -30,7 +30,7 @@ class UserError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def create_user(session: Session, username: str, role: str, password: str, *, full_name: str = "",
@@ -73,7 +73,7 @@ def authenticate(session: Session, username: str, password: str) -> LoginResult:
     user = session.scalar(select(User).where(User.username == (username or "").strip().lower()))
     moment = now()
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        hash_password(password or "")  # same work as a real check, so timing reveals nothing
         return LoginResult(None, LOGIN_FAILED_MESSAGE)
     locked = user.locked_until is not None and user.locked_until > moment
     if locked or not user.active or not check_password_hash(user.password_hash, password or ""):

@@ -1,0 +1,75 @@
+"""Application factory: `create_app(config)` builds a Dash app on its own Flask server.
+
+`server` is the WSGI entry point for gunicorn (`gunicorn app:server`); `flask --app app ...`
+finds it for the command line.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import dash_bootstrap_components as dbc  # noqa: F401  (registers the component suite)
+from dash import Dash
+from flask import Flask
+
+import callbacks
+from layouts import shell
+from models import Database
+from web.auth import init_auth
+from web.cli import register_cli
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/ (shared
+    by all workers, stable across restarts)."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def create_app(config: Mapping | None = None) -> Dash:
+    server = Flask(__name__, instance_path=str(ROOT / "instance"))
+    instance = Path(server.instance_path)
+    server.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'app.db'}"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "") == "1",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    if config:
+        server.config.update(config)
+    if not server.config.get("SECRET_KEY"):
+        server.config["SECRET_KEY"] = _secret_key(instance)
+    if server.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(server.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    server.extensions["cds_db"] = Database(server.config["DATABASE_URL"])
+
+    init_auth(server)
+    register_cli(server)
+
+    app = Dash(
+        __name__, server=server, title="Theo dõi Kế hoạch Chuyển đổi số",
+        assets_folder=str(ROOT / "assets"), suppress_callback_exceptions=True,
+        update_title=None, serve_locally=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = shell.layout
+    callbacks.register(app)
+    return app
+
+
+app = create_app()
+server = app.server

@@ -1,0 +1,34 @@
+"""Home page data: rollup for everyone, the agency's own assignments for an agency user."""
+from __future__ import annotations
+
+from dash import Dash, Input, Output
+
+from callbacks.guard import READ_ANY_ROLE, guarded_callback
+from layouts import home
+from models import Database
+from services.permissions import Actor
+from services.queries import active_plan, agency_assignments, agency_name
+from services.rollup import plan_rollup, report_sentence
+
+
+def load_home(actor: Actor, db: Database, _ready):
+    """Returns (title, sentence, tiles, agency section). Agency data only for the actor's own agency."""
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        if plan is None:
+            return "", "", [], home.no_plan()
+        counts = plan_rollup(session, plan)
+        agency_part = None
+        if actor.is_agency and actor.agency_id is not None:
+            rows = agency_assignments(session, actor, plan, actor.agency_id)
+            agency_part = home.agency_section(agency_name(session, actor.agency_id), rows)
+        return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
+
+
+def register(app: Dash) -> None:
+    guarded_callback(
+        app, READ_ANY_ROLE,
+        Output(f"{home.PAGE}-plan-title", "children"), Output(f"{home.PAGE}-sentence", "children"),
+        Output(f"{home.PAGE}-tiles", "children"), Output(f"{home.PAGE}-agency-section", "children"),
+        Input(f"{home.PAGE}-ready", "data"),
+    )(load_home)

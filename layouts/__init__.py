@@ -1,0 +1,1 @@
+"""Page layouts: functions that build components from plain data. No database access here."""

@@ -1,0 +1,32 @@
+"""The page registry: path, title and the roles allowed, read by the router and the navbar.
+
+Kept explicit instead of `dash.page_registry` because that registry is process-global and its
+routing callback is Dash-internal, so it could not carry this app's access policy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from dash.development.base_component import Component
+
+from layouts import home
+from services.permissions import ALL_ROLES
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    title: str
+    roles: frozenset[str]
+    layout: Callable[..., Component]
+
+
+PAGES = [
+    Page(home.PAGE, "/", "Tổng quan", ALL_ROLES, home.layout),
+]
+
+
+def page_for(path: str | None) -> Page | None:
+    return next((p for p in PAGES if p.path == (path or "/")), None)

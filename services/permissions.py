@@ -1,0 +1,43 @@
+"""Who may do what: the one place role and ownership rules live.
+
+Callbacks never trust ids from the browser; they ask these functions with the actor loaded from
+the database for this request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = frozenset({"admin", "secretariat", "leader", "agency"})
+READ_ALL_ROLES = frozenset({"admin", "secretariat", "leader"})
+PLAN_WRITE_ROLES = frozenset({"admin", "secretariat"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in user as the domain sees it (no Flask objects)."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+    agency_id: int | None
+    province_id: int | None
+    session_version: int
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role == "agency"
+
+
+def can_view_agency(actor: Actor, agency_id: int) -> bool:
+    """Leaders, the secretariat and admins see every agency; an agency user sees only its own."""
+    return actor.role in READ_ALL_ROLES or (actor.is_agency and actor.agency_id == agency_id)
+
+
+def can_update_assignment(actor: Actor, assignment_agency_id: int) -> bool:
+    """An agency updates its own assignments; the secretariat may update on an agency's behalf."""
+    return actor.role == "secretariat" or (actor.is_agency and actor.agency_id == assignment_agency_id)
+
+
+def can_manage_plan(actor: Actor) -> bool:
+    return actor.role in PLAN_WRITE_ROLES

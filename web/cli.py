@@ -1,0 +1,147 @@
+"""Command line: `flask --app app <command>`. DATABASE_URL selects the database."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from models import Agency, Database, Plan, Province
+from services import schema
+from services.agencies import AgencyDirectory
+from services.demo import DEMO_PASSWORD, load_demo
+from services.plan_import import PlanSpec, import_plan
+from services.rollup import GROUPINGS, rollup
+from services.spreadsheet import ImportFailed
+from services.users import ROLES, UserError, create_user
+
+
+def _db() -> Database:
+    return current_app.extensions["cds_db"]
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@click.option("--demo", is_flag=True, help="Nạp kế hoạch mẫu Lào Cai 2026, cơ quan và tài khoản mẫu.")
+def init_db(demo: bool) -> None:
+    """Create or upgrade the schema through the migrations; optionally load the demo."""
+    db = _db()
+    schema.upgrade(db)
+    click.echo("Đã tạo/cập nhật cơ sở dữ liệu.")
+    if not demo:
+        return
+    with db.read() as session:
+        if session.scalar(select(Plan.id).limit(1)) is not None:
+            click.echo("Cơ sở dữ liệu đã có kế hoạch; không nạp lại dữ liệu mẫu.")
+            return
+    try:
+        with db.write() as session:
+            summary = load_demo(session)
+    except ImportFailed as exc:
+        _fail(f"Không nạp được dữ liệu mẫu:\n{exc}")
+    click.echo(f"Đã nạp kế hoạch mẫu (mã {summary.plan_id}): {summary.tasks.tasks} nhiệm vụ, "
+               f"{summary.tasks.sections} nhóm, {summary.tasks.assignments} phân công, "
+               f"{summary.indicators} mục tiêu; {len(summary.users)} tài khoản mẫu, "
+               f"mật khẩu {DEMO_PASSWORD}")
+
+
+@click.command("import-plan")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--province", required=True, help="Tỉnh, ví dụ “Lào Cai”.")
+@click.option("--year", required=True, type=int)
+@click.option("--title", required=True)
+@click.option("--issued-on", default=None, help="Ngày ban hành dd/mm/yyyy.")
+@click.option("--cadence", type=click.Choice(["monthly", "quarterly"]), default="monthly")
+@click.option("--deadline-day", type=click.IntRange(1, 28), default=20)
+@click.option("--create-agencies", is_flag=True, help="Tạo các cơ quan chưa có trong danh mục.")
+def import_plan_command(file, province, year, title, issued_on, cadence, deadline_day, create_agencies):
+    """Import a task appendix (.xlsx/.csv). All-or-nothing: any bad row aborts, all are listed."""
+    issued = None
+    if issued_on:
+        try:
+            issued = datetime.strptime(issued_on, "%d/%m/%Y").date()
+        except ValueError:
+            _fail(f"Ngày ban hành “{issued_on}” không đúng dạng dd/mm/yyyy.")
+    spec = PlanSpec(province=province, year=year, title=title, issued_on=issued,
+                    reporting_cadence=cadence, report_deadline_day=deadline_day)
+    try:
+        with _db().write() as session:
+            summary = import_plan(session, file, spec, create_agencies=create_agencies)
+    except ImportFailed as exc:
+        _fail(f"Không nhập kế hoạch; không có thay đổi nào được lưu.\n{exc}")
+    click.echo(json.dumps({
+        "plan_id": summary.plan_id, "sections": summary.sections, "tasks": summary.tasks,
+        "sub_items": summary.sub_items, "assignments": summary.assignments,
+        "assignments_from_groups": summary.assignments_from_groups,
+        "unparsed_deadlines": summary.unparsed_deadlines,
+        "created_agencies": summary.created_agencies,
+    }, ensure_ascii=False, indent=2))
+
+
+@click.command("rollup")
+@click.option("--plan", "plan_id", required=True, type=int)
+@click.option("--as-of", default=None, help="YYYY-MM-DD; mặc định là hôm nay.")
+@click.option("--by", type=click.Choice(GROUPINGS), default="plan")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+def rollup_command(plan_id, as_of, by, as_json):
+    """Counts of top-level tasks (total = done + in_progress + not_started), as of a date."""
+    as_of_date = None
+    if as_of:
+        try:
+            as_of_date = date.fromisoformat(as_of)
+        except ValueError:
+            _fail(f"Ngày “{as_of}” không đúng dạng YYYY-MM-DD.")
+    with _db().read() as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            _fail(f"Không có kế hoạch mã {plan_id}.")
+        result = rollup(session, plan, by=by, as_of=as_of_date)
+    data = result.as_dict() if by == "plan" else [group.as_dict() for group in result]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        rows = [data] if by == "plan" else data
+        for row in rows:
+            click.echo(", ".join(f"{k}={v}" for k, v in row.items()))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(sorted(ROLES)))
+@click.option("--agency", "agency_name", default=None, help="Tên (hoặc tên viết tắt) cơ quan.")
+@click.option("--province", default=None, help="Tỉnh, khi có nhiều tỉnh trong cơ sở dữ liệu.")
+@click.option("--password", required=True)
+@click.option("--full-name", default="")
+def create_user_command(username, role, agency_name, province, password, full_name):
+    """Create a user; an agency user names its agency (aliases and missing diacritics accepted)."""
+    try:
+        with _db().write() as session:
+            provinces = session.scalars(select(Province).order_by(Province.id)).all()
+            if province:
+                provinces = [p for p in provinces if p.name == province]
+            agency = None
+            if agency_name:
+                matches = [a for p in provinces if (a := AgencyDirectory(session, p).lookup(agency_name))]
+                if len(matches) != 1:
+                    raise UserError(f"Không xác định được cơ quan “{agency_name}”"
+                                    + (" (có ở nhiều tỉnh, dùng --province)." if matches else "."))
+                agency = matches[0]
+            province_id = provinces[0].id if len(provinces) == 1 and agency is None else None
+            user = create_user(session, username, role, password, full_name=full_name,
+                               agency=agency, province_id=province_id)
+            label = f" ({session.get(Agency, agency.id).name})" if agency else ""
+            click.echo(f"Đã tạo tài khoản {user.username}, vai trò {role}{label}.")
+    except UserError as exc:
+        _fail(str(exc))
+
+
+def register_cli(server: Flask) -> None:
+    for command in (init_db, import_plan_command, rollup_command, create_user_command):
+        server.cli.add_command(command)
