@@ -80,12 +80,14 @@ def _read_csv(path: Path) -> list[tuple[int, list[object]]]:
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[object]]]:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ImportFailed([RowError(0, f"Không đọc được tệp Excel ({exc.__class__.__name__}).")]) from None
     try:
         sheet = workbook.worksheets[0]

@@ -1,0 +1,177 @@
+"""Login, sessions and callback authorization (QUALITY.md A1–A3, S1–S6), with forged requests."""
+import json
+import logging
+
+import pytest
+from sqlalchemy import select
+
+from models import Agency, Assignment, User
+from services.users import MAX_FAILED_LOGINS, deactivate
+
+HOME_OUTPUT = "..home-plan-title.children...home-sentence.children...home-tiles.children...home-agency-section.children.."
+ROUTER_OUTPUT = "..page-content.children...shell-nav.children...shell-user.children.."
+
+
+def callback_payload(output: str, inputs: list[dict]) -> dict:
+    outputs = []
+    for part in output.strip(".").split("..."):
+        component, prop = part.rsplit(".", 1)
+        outputs.append({"id": component, "property": prop})
+    return {"output": output, "outputs": outputs, "inputs": inputs,
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs], "state": []}
+
+
+def post_callback(client, payload, **headers):
+    return client.post("/_dash-update-component", data=json.dumps(payload),
+                       content_type="application/json", headers=headers)
+
+
+def home_payload():
+    return callback_payload(HOME_OUTPUT, [{"id": "home-ready", "property": "data", "value": True}])
+
+
+# ---- A3: every route gated -------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/_dash-layout"), ("get", "/_dash-dependencies"), ("post", "/_dash-update-component"),
+])
+def test_anonymous_dash_endpoints_get_401(client, method, path):
+    response = getattr(client, method)(path, json=home_payload() if method == "post" else None)
+    assert response.status_code == 401
+    assert b"home" not in response.data and "Bạn cần đăng nhập" in response.get_json()["error"]
+
+
+def test_anonymous_page_redirects_to_login_with_local_next(client):
+    response = client.get("/some/page?x=1")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_layout_has_no_data_baked_in(client, auth):
+    auth.login("so-khcn")
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert "Kế hoạch Chuyển đổi số" not in layout and "Sở Khoa học" not in layout
+
+
+# ---- Login, lockout, next, cookies -------------------------------------------------------------
+
+def test_login_and_same_message_for_unknown_user_and_wrong_password(client, auth):
+    wrong = auth.login("so-khcn", "sai-mat-khau")
+    unknown = auth.login("khong-ton-tai", "sai-mat-khau")
+    assert wrong.status_code == unknown.status_code == 401
+    message = "Tên đăng nhập hoặc mật khẩu không đúng"
+    assert message in wrong.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    ok = auth.login("so-khcn")
+    assert ok.status_code == 302 and ok.headers["Location"] == "/"
+
+
+def test_lockout_counted_in_database(client, auth, demo_db):
+    for _ in range(MAX_FAILED_LOGINS):
+        auth.login("so-y-te", "sai-mat-khau")
+    with demo_db.read() as s:
+        assert s.scalar(select(User).where(User.username == "so-y-te")).locked_until is not None
+    assert auth.login("so-y-te").status_code == 401  # right password, still locked
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "////evil.example",
+                                    "/\\evil.example", "javascript:alert(1)", "http:/evil.example"])
+def test_next_only_accepts_local_paths(client, target):
+    response = client.post(f"/login?next={target}", data={"username": "so-khcn", "password": "LaoCai@2026"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_next_local_path_is_kept(client):
+    response = client.post("/login?next=/tasks", data={"username": "so-khcn", "password": "LaoCai@2026"})
+    assert response.headers["Location"] == "/tasks"
+
+
+def test_session_cookie_flags(client):
+    response = client.post("/login", data={"username": "so-khcn", "password": "LaoCai@2026", "remember": "on"})
+    cookies = response.headers.getlist("Set-Cookie")
+    for name in ("session=", "remember_token="):
+        cookie = next(c for c in cookies if c.startswith(name))
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_password_stored_as_scrypt(demo_db):
+    with demo_db.read() as s:
+        assert all(h.startswith("scrypt:") for h in s.scalars(select(User.password_hash)))
+
+
+def test_replayed_cookie_after_logout_is_refused(app, auth):
+    auth.login("so-khcn")
+    cookie = auth.client.get_cookie("session").value
+    auth.logout()
+    replay = app.server.test_client()
+    replay.set_cookie("session", cookie)
+    assert post_callback(replay, home_payload()).status_code == 401
+
+
+def test_deactivation_takes_effect_at_once(client, auth, demo_db):
+    auth.login("so-khcn")
+    assert post_callback(client, home_payload()).status_code == 200
+    with demo_db.write() as s:
+        deactivate(s, s.scalar(select(User).where(User.username == "so-khcn")))
+    assert post_callback(client, home_payload()).status_code == 401
+
+
+def test_cross_site_and_non_json_posts_refused(client, auth):
+    auth.login("so-khcn")
+    assert post_callback(client, home_payload(), Origin="https://evil.example").status_code == 403
+    form = client.post("/_dash-update-component", data="output=x", content_type="text/plain")
+    assert form.status_code == 403
+    assert post_callback(client, home_payload(), Origin="http://localhost").status_code == 200
+
+
+# ---- A1/A2: callbacks authorize themselves -----------------------------------------------------
+
+def test_every_callback_declares_a_policy(app):
+    from callbacks.guard import policy_for
+    assert app.callback_map, "no callbacks registered"
+    for output in app.callback_map:
+        assert policy_for(app.server, output) is not None, f"callback {output} has no policy"
+
+
+def test_callback_without_policy_is_refused(client, auth, caplog):
+    auth.login("tgv")
+    payload = callback_payload("..not-registered.children..", [{"id": "x", "property": "y", "value": 1}])
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        assert post_callback(client, payload).status_code == 403
+    assert "no policy" in caplog.text
+
+
+def test_agency_sees_only_its_own_assignments(client, auth, demo_db):
+    auth.login("so-y-te")
+    body = post_callback(client, home_payload()).get_data(as_text=True)
+    with demo_db.read() as s:
+        own = s.scalar(select(Agency).where(Agency.code == "so-y-te"))
+        others = s.scalar(select(Agency).where(Agency.code == "cong-an-tinh"))
+        own_ids = set(s.scalars(select(Assignment.id).where(Assignment.agency_id == own.id)))
+        other_ids = set(s.scalars(select(Assignment.id).where(Assignment.agency_id == others.id))) - own_ids
+    data = json.loads(body)["response"]["home-agency-section"]["children"]
+    grid = _find(data, "home-grid")
+    ids = {row["id"] for row in grid["props"]["rowData"]}
+    assert ids == own_ids and not (ids & other_ids)
+
+
+def test_leader_sees_rollup_but_no_agency_list(client, auth):
+    auth.login("lanhdao")
+    response = post_callback(client, home_payload()).get_json()["response"]
+    assert "00/92" in response["home-sentence"]["children"]
+    assert response["home-agency-section"]["children"] is None
+
+
+def _find(node, component_id):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        for value in node.values():
+            found = _find(value, component_id)
+            if found:
+                return found
+    if isinstance(node, list):
+        for item in node:
+            found = _find(item, component_id)
+            if found:
+                return found
+    return None
