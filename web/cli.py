@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from models import Agency, Database, Plan, Province
@@ -29,6 +30,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Nạp kế hoạch mẫu Lào Cai 2026, cơ quan và tài khoản mẫu.")
 def init_db(demo: bool) -> None:
     """Create or upgrade the schema through the migrations; optionally load the demo."""
@@ -53,6 +55,7 @@ def init_db(demo: bool) -> None:
 
 
 @click.command("import-plan")
+@with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--province", required=True, help="Tỉnh, ví dụ “Lào Cai”.")
 @click.option("--year", required=True, type=int)
@@ -86,6 +89,7 @@ def import_plan_command(file, province, year, title, issued_on, cadence, deadlin
 
 
 @click.command("rollup")
+@with_appcontext
 @click.option("--plan", "plan_id", required=True, type=int)
 @click.option("--as-of", default=None, help="YYYY-MM-DD; mặc định là hôm nay.")
 @click.option("--by", type=click.Choice(GROUPINGS), default="plan")
@@ -113,6 +117,7 @@ def rollup_command(plan_id, as_of, by, as_json):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(sorted(ROLES)))
 @click.option("--agency", "agency_name", default=None, help="Tên (hoặc tên viết tắt) cơ quan.")
