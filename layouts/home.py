@@ -19,7 +19,7 @@ COUNT_TILES = [
 ]
 
 ASSIGNMENT_COLUMNS = [
-    {"field": "stt", "headerName": "STT", "width": 70, "pinned": "left"},
+    {"field": "stt", "headerName": "STT", "width": 80},
     {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
      "autoHeight": True},
     {"field": "section", "headerName": "Nhóm", "flex": 1, "minWidth": 160},
