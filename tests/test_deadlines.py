@@ -66,8 +66,8 @@ def test_never_raises_and_due_date_only_when_parsed(text, year):
 
 
 @given(st.integers(1, 4), st.integers(2000, 2099))
-def test_quarter_end_is_last_day_of_quarter(quarter, year):
+def test_quarter_due_date_is_the_day_before_the_next_quarter(quarter, year):
     roman = ["I", "II", "III", "IV"][quarter - 1]
     due = parse_deadline(f"Quý {roman}/{year}", year).due_date
-    assert due.month == quarter * 3 and (due.replace(day=1) if due.month == 12 else due).year == year
-    assert (date(year + (due.month == 12), due.month % 12 + 1, 1) - due).days == 1
+    next_quarter_start = date(year + 1, 1, 1) if quarter == 4 else date(year, quarter * 3 + 1, 1)
+    assert (next_quarter_start - due).days == 1

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 import services.plan_import as plan_import
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, Task
-from services.demo import AGENCY_COLUMNS, load_agencies  # noqa: F401
 from services.plan_import import PlanSpec, import_plan
 from services.spreadsheet import ImportFailed
 
