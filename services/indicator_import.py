@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from models import Indicator, IndicatorAgency, Plan, Province, Section
 from services.agencies import AgencyDirectory
-from services.plan_import import SECTION_IN_TEXT, is_roman
+from services.plan_import import SECTION_IN_TEXT, is_roman, unknown_agency_errors
 from services.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
 from services.text import fold
 
@@ -61,9 +61,7 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *,
             continue
         parsed.append((stt.rstrip("."), name, section_title, values))
     if unknown and not create_agencies:
-        for name, lines in unknown.items():
-            errors.append(RowError(lines[0], f"cơ quan chưa có trong danh mục: “{name}” "
-                                             f"(các dòng {', '.join(map(str, lines))})."))
+        errors.extend(unknown_agency_errors(unknown))
     if not parsed and not errors:
         errors.append(RowError(0, "Tệp không có mục tiêu nào."))
     if errors:

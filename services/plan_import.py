@@ -302,10 +302,7 @@ def _resolve_agencies(directory: AgencyDirectory, rows: list[_Row], create: bool
         for name in _attach_agencies(directory, row):
             unknown_lines.setdefault(name, []).append(row.line)
     if unknown_lines and not create:
-        for name, lines in unknown_lines.items():
-            errors.append(RowError(lines[0], f"cơ quan chưa có trong danh mục: “{name}” "
-                                             f"(các dòng {', '.join(map(str, lines))}); "
-                                             "thêm vào danh mục hoặc dùng --create-agencies."))
+        errors.extend(unknown_agency_errors(unknown_lines))
         return []
     for name in unknown_lines:
         directory.add(name, kind="other")
@@ -317,6 +314,16 @@ def _resolve_agencies(directory: AgencyDirectory, rows: list[_Row], create: bool
                 errors.append(RowError(row.line, f"nhóm “{lead.name}” chưa có cơ quan thành viên nên "
                                                  "không chia được nhiệm vụ cho từng cơ quan."))
     return list(unknown_lines)
+
+
+def unknown_agency_errors(unknown_lines: dict[str, list[int]]) -> list[RowError]:
+    """One error per unknown agency name, at its first line, listing every line that uses it."""
+    return [
+        RowError(lines[0], f"cơ quan chưa có trong danh mục: “{name}” "
+                           f"(các dòng {', '.join(map(str, lines))}); "
+                           "thêm vào danh mục hoặc dùng --create-agencies.")
+        for name, lines in unknown_lines.items()
+    ]
 
 
 def _attach_agencies(directory: AgencyDirectory, row: _Row) -> list[str]:
