@@ -1,7 +1,7 @@
 """Dash callbacks, registered explicitly per page (one app per test works)."""
 from dash import Dash
 
-from callbacks import home, router
+from callbacks import home, router, tasks
 from callbacks.guard import install_deny_by_default
 
 
@@ -9,3 +9,4 @@ def register(app: Dash) -> None:
     install_deny_by_default(app)
     router.register(app)
     home.register(app)
+    tasks.register(app)

@@ -27,9 +27,11 @@ class Policy:
     roles: frozenset[str]
     writes: bool = False
     description: str = ""
+    on_server: bool = True  # False: a clientside callback, which no request may target
 
 
 READ_ANY_ROLE = Policy(ALL_ROLES, description="mọi người dùng đã đăng nhập, dữ liệu lọc theo quyền")
+BROWSER_ONLY = Policy(ALL_ROLES, description="chạy trong trình duyệt, không đọc dữ liệu", on_server=False)
 
 
 def refuse(reason: str):
@@ -54,14 +56,23 @@ def guarded_callback(app: Dash, policy: Policy, *dependencies, **kwargs) -> Call
                 refuse(f"role {actor.role} not in policy")
             return handler(actor, db(), *inputs)
 
-        before = set(app.callback_map)
-        app.callback(*dependencies, **kwargs)(endpoint)
-        policies = app.server.extensions.setdefault(POLICY_REGISTRY, {})
-        for output_id in set(app.callback_map) - before:
-            policies[output_id] = policy
+        _register(app, policy, lambda: app.callback(*dependencies, **kwargs)(endpoint))
         return handler
 
     return decorator
+
+
+def browser_callback(app: Dash, source: str, *dependencies, **kwargs) -> None:
+    """A clientside callback (JavaScript `source`): UI behaviour only, never data."""
+    _register(app, BROWSER_ONLY, lambda: app.clientside_callback(source, *dependencies, **kwargs))
+
+
+def _register(app: Dash, policy: Policy, add: Callable[[], object]) -> None:
+    before = set(app.callback_map)
+    add()
+    policies = app.server.extensions.setdefault(POLICY_REGISTRY, {})
+    for output_id in set(app.callback_map) - before:
+        policies[output_id] = policy
 
 
 def policy_for(app_server, output_id: str) -> Policy | None:
@@ -75,6 +86,7 @@ def install_deny_by_default(app: Dash) -> None:
     def _require_policy():
         if request.method == "POST" and request.path == "/_dash-update-component":
             output = (request.get_json(silent=True) or {}).get("output")
-            if policy_for(app.server, output) is None:
-                security_log.warning("refused callback %s: no policy declared", output)
+            policy = policy_for(app.server, output)
+            if policy is None or not policy.on_server:
+                security_log.warning("refused callback %s: no server policy declared", output)
                 abort(403)

@@ -7,12 +7,12 @@ from callbacks.guard import READ_ANY_ROLE, guarded_callback
 from layouts import home
 from models import Database
 from services.permissions import Actor
-from services.queries import active_plan, agency_assignments, agency_name
-from services.rollup import plan_rollup, report_sentence
+from services.queries import active_plan, agency_name
+from services.rollup import agency_rollup, plan_rollup, report_sentence
 
 
 def load_home(actor: Actor, db: Database, _ready):
-    """Returns (title, sentence, tiles, agency section). Agency data only for the actor's own agency."""
+    """Returns (title, sentence, tiles, agency section): the agency part only for an agency user's own."""
     with db.read() as session:
         plan = active_plan(session, actor)
         if plan is None:
@@ -20,8 +20,9 @@ def load_home(actor: Actor, db: Database, _ready):
         counts = plan_rollup(session, plan)
         agency_part = None
         if actor.is_agency and actor.agency_id is not None:
-            rows = agency_assignments(session, actor, plan, actor.agency_id)
-            agency_part = home.agency_section(agency_name(session, actor.agency_id), rows)
+            own = agency_rollup(session, plan, agency_id=actor.agency_id)
+            agency_part = home.agency_section(agency_name(session, actor.agency_id),
+                                              own[0].counts.as_dict() if own else None)
         return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
 
 

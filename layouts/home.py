@@ -1,11 +1,8 @@
-"""Home: the plan's rollup in the reports' wording and, for an agency, its own assignments."""
+"""Home: the plan's rollup in the reports' wording and, for an agency, its own standing."""
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
-
-from layouts.grid import GRID_LOCALE
 
 PAGE = "home"
 
@@ -16,20 +13,6 @@ COUNT_TILES = [
     ("not_started", "Chưa thực hiện", "warning"),
     ("overdue", "Quá hạn", "danger"),
     ("ongoing", "Thường xuyên", "info"),
-]
-
-ASSIGNMENT_COLUMNS = [
-    {"field": "stt", "headerName": "STT", "width": 80},
-    {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
-     "autoHeight": True},
-    {"field": "section", "headerName": "Nhóm", "flex": 1, "minWidth": 160},
-    {"field": "deadline_text", "headerName": "Thời hạn", "width": 130},
-    {"field": "due_date", "headerName": "Hạn", "width": 110},
-    {"field": "status", "headerName": "Tình trạng", "width": 150},
-    {"field": "progress", "headerName": "Tiến độ (%)", "width": 110, "type": "numericColumn"},
-    {"field": "product", "headerName": "Sản phẩm/Kết quả", "flex": 2, "minWidth": 200,
-     "wrapText": True, "autoHeight": True},
-    {"field": "updated_at", "headerName": "Cập nhật lần cuối", "width": 150},
 ]
 
 
@@ -57,21 +40,18 @@ def tiles(counts: dict[str, int]) -> list:
     ]
 
 
-def agency_section(agency_name: str, rows: list[dict]) -> html.Div:
-    return html.Div([
-        html.H2(f"Nhiệm vụ của đơn vị: {agency_name}", className="h5"),
-        html.P(f"{len(rows)} nhiệm vụ được giao chủ trì.", className="text-muted small"),
-        dag.AgGrid(
-            id=f"{PAGE}-grid",
-            rowData=rows,
-            columnDefs=ASSIGNMENT_COLUMNS,
-            getRowId="params.data.id",
-            defaultColDef={"sortable": True, "filter": True, "resizable": True},
-            dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight",
-                             "pagination": True, "paginationPageSize": 20},
-            style={"width": "100%"},
-        ),
-    ])
+def agency_section(agency_name: str, counts: dict[str, int] | None) -> dbc.Card:
+    """An agency user's own standing, and the way to its workspace."""
+    if counts is None:
+        body = [html.P("Đơn vị chưa được giao nhiệm vụ chủ trì trong kế hoạch này.", className="mb-0")]
+    else:
+        body = [
+            html.P(f"{counts['total']} nhiệm vụ được giao chủ trì: {counts['done']} đã hoàn thành, "
+                   f"{counts['in_progress']} đang thực hiện, {counts['not_started']} chưa thực hiện; "
+                   f"{counts['overdue']} quá hạn.", id=f"{PAGE}-agency-counts"),
+            dbc.Button("Cập nhật nhiệm vụ của đơn vị", href="/nhiem-vu", color="primary", id=f"{PAGE}-to-tasks"),
+        ]
+    return dbc.Card(dbc.CardBody([html.H2(f"Đơn vị: {agency_name}", className="h5"), *body]))
 
 
 def no_plan() -> dbc.Alert:

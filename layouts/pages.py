@@ -10,7 +10,7 @@ from typing import Callable
 
 from dash.development.base_component import Component
 
-from layouts import home
+from layouts import home, tasks
 from services.permissions import ALL_ROLES
 
 
@@ -25,6 +25,7 @@ class Page:
 
 PAGES = [
     Page(home.PAGE, "/", "Tổng quan", ALL_ROLES, home.layout),
+    Page(tasks.PAGE, "/nhiem-vu", "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout),
 ]
 
 

@@ -199,3 +199,16 @@ def merge_agency(session: Session, source: Agency, target: Agency, when: datetim
     session.add(AgencyEvent(agency_id=source.id, kind="merge", old_name=source.name,
                             new_name=target.name, into_agency_id=target.id, occurred_at=when))
     session.flush()
+
+
+def groups_of(session: Session, agency_id: int) -> set[int]:
+    """Every group the agency belongs to, directly or through nested groups."""
+    found: set[int] = set()
+    frontier = {agency_id}
+    while frontier:
+        parents = set(session.scalars(
+            select(AgencyMembership.group_id).where(AgencyMembership.member_id.in_(frontier))
+        )) - found
+        found |= parents
+        frontier = parents
+    return found

@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from services.text import fold
@@ -43,6 +43,7 @@ class Deadline:
         return self.kind is DeadlineKind.UNPARSED
 
 
+DATE_FORMS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")
 ROMAN_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _QUARTER = re.compile(r"\bquy\s+(iv|iii|ii|i|[1-4])\s*/\s*(\d{4})\b")
 _MONTH = re.compile(r"\bthang\s+(\d{1,2})\s*/\s*(\d{4})\b")
@@ -99,3 +100,17 @@ def parse_deadline(text: str | None, plan_year: int) -> Deadline:
         # "Năm 2026", "Cuối năm 2026", "2023 - 2024", "Đã thực hiện 2022": 31/12 of the last year.
         return Deadline(printed, DeadlineKind.ONE_OFF, date(max(int(y) for y in years), 12, 31))
     return Deadline(printed, DeadlineKind.UNPARSED, None)
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (also with - or .), or ISO; None when empty; ValueError when malformed."""
+    text = text.strip()
+    if not text:
+        return None
+    candidate = text.split(" ")[0]  # Excel datetimes come through as "2026-03-31 00:00:00"
+    for form in DATE_FORMS:
+        try:
+            return datetime.strptime(candidate, form).date()
+        except ValueError:
+            continue
+    raise ValueError(text)

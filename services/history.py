@@ -24,6 +24,19 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def record_change(
+    session: Session, entity: str, entity_id: int, field: str, old: Any, new: Any, *,
+    when: datetime, recorded_at: datetime, user_id: int | None, source: str = "app",
+    on_behalf_of_agency_id: int | None = None,
+) -> None:
+    """One append-only change-log row: who changed which field of what, when, from what to what."""
+    session.add(ChangeLog(
+        occurred_at=when, recorded_at=recorded_at, user_id=user_id,
+        on_behalf_of_agency_id=on_behalf_of_agency_id, entity=entity, entity_id=entity_id,
+        field=field, old_value=_as_text(old), new_value=_as_text(new), source=source,
+    ))
+
+
 def open_first_state(session: Session, assignment: Assignment, valid_from: datetime) -> None:
     """The state an assignment has from the plan's start until its first update."""
     session.add(AssignmentState(
@@ -50,12 +63,9 @@ def apply_assignment_change(
         raise ValueError(f"untracked fields: {sorted(unknown)}")
     changed = [f for f, v in changes.items() if getattr(assignment, f) != v]
     for field in changed:
-        session.add(ChangeLog(
-            occurred_at=when, recorded_at=recorded_at, user_id=user_id,
-            on_behalf_of_agency_id=on_behalf_of_agency_id, entity="assignment",
-            entity_id=assignment.id, field=field, old_value=_as_text(getattr(assignment, field)),
-            new_value=_as_text(changes[field]), source=source,
-        ))
+        record_change(session, "assignment", assignment.id, field, getattr(assignment, field),
+                      changes[field], when=when, recorded_at=recorded_at, user_id=user_id,
+                      source=source, on_behalf_of_agency_id=on_behalf_of_agency_id)
         setattr(assignment, field, changes[field])
     if not changed:
         return changed

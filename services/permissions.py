@@ -10,6 +10,7 @@ from dataclasses import dataclass
 ALL_ROLES = frozenset({"admin", "secretariat", "leader", "agency"})
 READ_ALL_ROLES = frozenset({"admin", "secretariat", "leader"})
 PLAN_WRITE_ROLES = frozenset({"admin", "secretariat"})
+AGENCY_WRITE_ROLES = frozenset({"agency", "secretariat"})
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,14 @@ def can_view_agency(actor: Actor, agency_id: int) -> bool:
     return actor.role in READ_ALL_ROLES or (actor.is_agency and actor.agency_id == agency_id)
 
 
-def can_update_assignment(actor: Actor, assignment_agency_id: int) -> bool:
-    """An agency updates its own assignments; the secretariat may update on an agency's behalf."""
-    return actor.role == "secretariat" or (actor.is_agency and actor.agency_id == assignment_agency_id)
+def can_act_for_agency(actor: Actor, agency_id: int) -> bool:
+    """Update an agency's assignments or submit its report: the agency itself, or the secretariat
+    on its behalf (recorded as such). Leaders and admins only read."""
+    return actor.role == "secretariat" or (actor.is_agency and actor.agency_id == agency_id)
+
+
+class NotAllowed(PermissionError):
+    """The actor may not read or change this; callbacks turn it into a logged 403."""
 
 
 def can_manage_plan(actor: Actor) -> bool:

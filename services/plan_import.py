@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from models import Agency, Assignment, Plan, Province, Section, Task, TaskCoordinator
 from services.agencies import AgencyDirectory, get_or_create_province
 from services.clock import now
-from services.deadlines import Deadline, DeadlineKind, parse_deadline
+from services.deadlines import Deadline, DeadlineKind, parse_date, parse_deadline
 from services.history import apply_assignment_change, open_first_state
 from services.spreadsheet import (
     Column, ImportFailed, RowError, cell, map_columns, read_rows,
@@ -43,9 +43,6 @@ SECTION_IN_TEXT = re.compile(r"^([IVXLC]+)\s*[.:\-–]?\s+(.+)$")
 NUMBERED_STT = re.compile(r"^\d+(\.\d+)*\.?$")
 LETTERED_STT = re.compile(r"^[a-zđ]\)?$")
 MAX_TEXT = 5000
-DATE_FORMS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y")
-
-
 @dataclass
 class PlanSpec:
     province: str
@@ -90,20 +87,6 @@ class ImportSummary:
 
 def is_roman(text: str) -> bool:
     return bool(text) and bool(ROMAN.match(fold(text).rstrip(".")))
-
-
-def parse_date(text: str) -> date | None:
-    """dd/mm/yyyy (also with - or .), or ISO; None when empty; ValueError when malformed."""
-    text = text.strip()
-    if not text:
-        return None
-    candidate = text.split(" ")[0]  # Excel datetimes come through as "2026-03-31 00:00:00"
-    for form in DATE_FORMS:
-        try:
-            return datetime.strptime(candidate, form).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 def import_plan(

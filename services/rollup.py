@@ -12,10 +12,12 @@ Rules (DOMAIN.md), each stated once here:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -116,21 +118,39 @@ def _is_done(states):
     return and_(states.c.status == Status.DONE.value, states.c.review_state != "returned")
 
 
-def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Select:
-    """Aggregate units (tasks or assignments) with columns status/completed_on/due_date/kind/last_update."""
-    done = unit.c.status == Status.DONE.value
-    late = and_(done, unit.c.due_date.is_not(None), unit.c.completed_on > unit.c.due_date)
-    dated_overdue = and_(unit.c.kind.in_(DATED_KINDS), unit.c.due_date < as_of)
+def _deadline_passed(unit, plan: Plan, as_of: date):
+    """The unit's deadline has passed as of the date (whatever its status): dated kinds by due date;
+    a quarterly recurring task when not updated since the start of the last quarter that ended."""
+    dated = and_(unit.c.kind.in_(DATED_KINDS), unit.c.due_date < as_of)
     quarter_start = _last_ended_quarter_start(plan.year, as_of)
     if quarter_start is None:
-        recurring_overdue = literal(False)
-    else:
-        recurring_overdue = and_(
-            unit.c.kind == DeadlineKind.RECURRING_QUARTERLY.value,
-            or_(unit.c.last_update.is_(None),
-                unit.c.last_update < datetime.combine(quarter_start, time.min)),
-        )
-    overdue = and_(~done, or_(dated_overdue, recurring_overdue))
+        return dated
+    recurring = and_(
+        unit.c.kind == DeadlineKind.RECURRING_QUARTERLY.value,
+        or_(unit.c.last_update.is_(None),
+            unit.c.last_update < datetime.combine(quarter_start, time.min)),
+    )
+    return or_(dated, recurring)
+
+
+def _classification(unit, plan: Plan, as_of: date) -> dict:
+    """The two-by-two and its neighbours as SQL conditions on a unit (task or assignment)."""
+    done = unit.c.status == Status.DONE.value
+    late = and_(done, unit.c.due_date.is_not(None), unit.c.completed_on > unit.c.due_date)
+    due_soon = and_(~done, unit.c.kind.in_(DATED_KINDS), unit.c.due_date >= as_of,
+                    unit.c.due_date <= as_of + timedelta(days=plan.due_soon_days))
+    return {
+        "done": done,
+        "late": late,
+        "overdue": and_(~done, _deadline_passed(unit, plan, as_of)),
+        "ongoing": unit.c.kind == DeadlineKind.ONGOING.value,
+        "due_soon": due_soon,
+    }
+
+
+def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Select:
+    """Aggregate units (tasks or assignments) with columns status/completed_on/due_date/kind/last_update."""
+    rule = _classification(unit, plan, as_of)
 
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
@@ -138,13 +158,13 @@ def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Sele
     return select(
         *key_columns,
         func.count().label("total"),
-        count_if(done).label("done"),
-        count_if(and_(done, ~late)).label("done_on_time"),
-        count_if(late).label("done_late"),
+        count_if(rule["done"]).label("done"),
+        count_if(and_(rule["done"], ~rule["late"])).label("done_on_time"),
+        count_if(rule["late"]).label("done_late"),
         count_if(unit.c.status == Status.IN_PROGRESS.value).label("in_progress"),
         count_if(unit.c.status == Status.NOT_STARTED.value).label("not_started"),
-        count_if(overdue).label("overdue"),
-        count_if(unit.c.kind == DeadlineKind.ONGOING.value).label("ongoing"),
+        count_if(rule["overdue"]).label("overdue"),
+        count_if(rule["ongoing"]).label("ongoing"),
     )
 
 
@@ -173,7 +193,8 @@ def _task_units(plan: Plan, as_of: date | None):
     return (
         select(
             Task.id.label("task_id"), Task.section_id, rolled.label("status"),
-            parts.c.completed_on, Task.due_date, Task.deadline_kind.label("kind"), parts.c.last_update,
+            func.coalesce(parts.c.n_parts, 0).label("n_parts"),
+            func.coalesce(parts.c.n_done, 0).label("n_done"), parts.c.completed_on, Task.due_date, Task.deadline_kind.label("kind"), parts.c.last_update,
         )
         .outerjoin(parts, parts.c.root_id == Task.id)
         .where(Task.plan_id == plan.id, Task.parent_id.is_(None))
@@ -188,12 +209,83 @@ def _assignment_units(plan: Plan, as_of: date | None):
                      else_=states.c.status)
     return (
         select(
-            states.c.agency_id, effective.label("status"), states.c.completed_on, Task.due_date,
+            states.c.assignment_id, states.c.agency_id, effective.label("status"), states.c.completed_on, Task.due_date,
             Task.deadline_kind.label("kind"), states.c.last_update,
         )
         .join(Task, Task.id == states.c.task_id)
         .subquery("units")
     )
+
+
+class Situation(StrEnum):
+    """Where one assignment stands: the two-by-two, with ongoing tasks apart."""
+
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    OPEN = "open"
+    OVERDUE = "overdue"
+    ONGOING = "ongoing"
+
+
+SITUATION_LABELS = {
+    Situation.DONE_ON_TIME: "Hoàn thành đúng hạn",
+    Situation.DONE_LATE: "Hoàn thành quá hạn",
+    Situation.OPEN: "Trong hạn",
+    Situation.OVERDUE: "Quá hạn",
+    Situation.ONGOING: "Thường xuyên",
+}
+
+
+@dataclass(frozen=True)
+class AssignmentSituation:
+    situation: Situation
+    deadline_passed: bool  # whatever the status: an open assignment here needs a reason for delay
+    due_soon: bool
+
+
+def assignment_situations(
+    session: Session, plan: Plan, *, agency_id: int | None = None,
+    assignment_ids: Iterable[int] | None = None, as_of: date | None = None,
+) -> dict[int, AssignmentSituation]:
+    """Per assignment, by the same rules as the counts (one agency's, or the given ids)."""
+    units = _assignment_units(plan, as_of)
+    day = as_of or today()
+    rule = _classification(units, plan, day)
+    situation = case(
+        (rule["late"], Situation.DONE_LATE.value),
+        (rule["done"], Situation.DONE_ON_TIME.value),
+        (rule["ongoing"], Situation.ONGOING.value),
+        (rule["overdue"], Situation.OVERDUE.value),
+        else_=Situation.OPEN.value,
+    )
+    query = select(units.c.assignment_id, situation.label("situation"),
+                   case((_deadline_passed(units, plan, day), True), else_=False).label("passed"),
+                   case((rule["due_soon"], True), else_=False).label("due_soon"))
+    if agency_id is not None:
+        query = query.where(units.c.agency_id == agency_id)
+    if assignment_ids is not None:
+        query = query.where(units.c.assignment_id.in_(list(assignment_ids)))
+    return {
+        row.assignment_id: AssignmentSituation(Situation(row.situation), bool(row.passed), bool(row.due_soon))
+        for row in session.execute(query)
+    }
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    status: Status  # rolled up from every part by the sub-item rule
+    parts: int
+    parts_done: int
+
+
+def task_progress(session: Session, plan: Plan, task_ids: Iterable[int]) -> dict[int, TaskProgress]:
+    """The rolled-up status of top-level tasks, e.g. a group task: 3 of 15 member agencies done."""
+    units = _task_units(plan, None)
+    rows = session.execute(
+        select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done)
+        .where(units.c.task_id.in_(list(task_ids)))
+    )
+    return {r.task_id: TaskProgress(Status(r.status), int(r.n_parts), int(r.n_done)) for r in rows}
 
 
 def _row_counts(row) -> Counts:
@@ -219,11 +311,14 @@ def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> l
     return [GroupCounts(r.id, f"{r.code}. {r.title}" if r.code else r.title, _row_counts(r)) for r in rows]
 
 
-def agency_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
+def agency_rollup(session: Session, plan: Plan, as_of: date | None = None,
+                  agency_id: int | None = None) -> list[GroupCounts]:
     """Counts of each agency's own assignments (a group task counts once per member)."""
     units = _assignment_units(plan, as_of)
-    counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()) \
-        .select_from(units).group_by(units.c.agency_id).subquery("counts")
+    counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()).select_from(units)
+    if agency_id is not None:
+        counts = counts.where(units.c.agency_id == agency_id)
+    counts = counts.group_by(units.c.agency_id).subquery("counts")
     rows = session.execute(
         select(Agency.id, Agency.name, counts)
         .join(counts, counts.c.agency_id == Agency.id)

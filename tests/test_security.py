@@ -137,7 +137,7 @@ def test_callback_without_policy_is_refused(client, auth, caplog):
     payload = callback_payload("..not-registered.children..", [{"id": "x", "property": "y", "value": 1}])
     with caplog.at_level(logging.WARNING, logger="cds.security"):
         assert post_callback(client, payload).status_code == 403
-    assert "no policy" in caplog.text
+    assert "no server policy" in caplog.text
 
 
 def test_agency_sees_only_its_own_assignments(client, auth, demo_db):

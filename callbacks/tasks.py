@@ -1,0 +1,241 @@
+"""Nhiệm vụ của đơn vị: load an agency's tasks, open and save the update form, submit the report.
+
+Identity comes from the logged-in actor only. The agency chosen in the dropdown (secretariat,
+leaders) and the assignment id in a click are requests, checked by the services, which raise
+NotAllowed; every refusal is logged and answered 403.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
+from layouts import tasks as view
+from models import Database
+from services.assignment_updates import Outcome, describe_changes, save_update
+from services.clock import now, today
+from services.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_for_agency
+from services.queries import active_plan, agency_name, vn_date
+from services.reports import report_status, submit_report
+from services.rollup import agency_rollup, report_sentence
+from services.workspace import (
+    TaskFilter,
+    agency_options,
+    agency_rows,
+    assignment_detail,
+    assignment_history,
+    coordinated_rows,
+)
+
+WRITE_FOR_AGENCY = Policy(AGENCY_WRITE_ROLES, writes=True,
+                          description="đơn vị cho chính mình, hoặc Tổ giúp việc thay mặt đơn vị")
+FIELDS = view.FORM_FIELDS
+PAGE, FORM = view.PAGE, view.FORM
+
+
+def _as_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _bump(refresh) -> int:
+    """A new value for the refresh store, which reloads the grid, summary and report panel."""
+    return refresh + 1 if isinstance(refresh, int) and not isinstance(refresh, bool) else 1
+
+
+def _agency_for(actor: Actor, requested) -> int | None:
+    """An agency user always works on its own agency; other roles pick one (checked later)."""
+    return actor.agency_id if actor.is_agency else _as_int(requested)
+
+
+def choose_agency(actor: Actor, db: Database, _ready):
+    """Returns (options, box style): only secretariat, leaders and admins choose an agency."""
+    if actor.is_agency:
+        return [], {"display": "none"}
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        options = agency_options(session, actor, plan) if plan else []
+    return options, {"display": "block"}
+
+
+def load_tasks(actor: Actor, db: Database, agency_value, search, status, section, flags, _refresh, narrow):
+    """Returns (heading, report panel, submit disabled, summary, rows, columns, section options,
+    coordinated rows, count text)."""
+    columns = view.task_columns(narrow is True)
+    agency_id = _agency_for(actor, agency_value)
+    empty = ("", "", True, [], [], columns, view.section_options([]), [], "")
+    if agency_id is None:
+        return ("Chọn một đơn vị để xem nhiệm vụ.", *empty[1:])
+    day = today()
+    try:
+        with db.read() as session:
+            plan = active_plan(session, actor)
+            if plan is None:
+                return ("Chưa có kế hoạch nào.", *empty[1:])
+            rows = agency_rows(session, actor, plan, agency_id, day)
+            coordinated = coordinated_rows(session, actor, plan, agency_id)
+            report = report_status(session, actor, plan, agency_id, day)
+            totals = agency_rollup(session, plan, agency_id=agency_id)
+            name = agency_name(session, agency_id)
+    except NotAllowed as exc:
+        refuse(str(exc))
+    sections = {row["section_id"]: row["section"] for row in rows if row["section_id"]}
+    shown = [row for row in rows if TaskFilter.from_inputs(search, status, _as_int(section), flags).keeps(row)]
+    tiles = Counter(row["situation"] for row in rows)
+    tiles["due_soon"] = sum(row["due_soon"] for row in rows)
+    sentence = report_sentence(totals[0].counts) if totals else "Đơn vị chưa được giao nhiệm vụ chủ trì."
+    submitted = ""
+    if report.submission:
+        sub = report.submission
+        submitted = (f"Đã nộp lúc {vn_date(sub.submitted_at)} bởi {sub.submitted_by} "
+                     f"({'nộp muộn' if sub.is_late else 'đúng hạn'}); đã nộp {sub.times} lần trong kỳ.")
+    panel = view.report_panel(report.period.label, vn_date(report.deadline), report.days_left,
+                              report.pending, report.assignments, submitted)
+    return (
+        view.heading(name), panel, not can_act_for_agency(actor, agency_id), view.summary(sentence, tiles),
+        shown, columns,
+        view.section_options(list(sections.items())),
+        coordinated, f"Hiển thị {len(shown)}/{len(rows)} nhiệm vụ. Bấm vào một dòng để cập nhật.",
+    )
+
+
+def open_form(actor: Actor, db: Database, cell):
+    """Returns (open, title, task info, *field values, *invalid, *feedback, alert, assignment id,
+    version, loaded values, history, save disabled)."""
+    if not isinstance(cell, dict) or cell.get("rowId") is None:
+        raise PreventUpdate
+    assignment_id = _as_int(cell.get("rowId"))
+    try:
+        with db.read() as session:
+            detail = assignment_detail(session, actor, assignment_id, today())
+            history = assignment_history(session, actor, detail["id"])
+    except NotAllowed as exc:
+        refuse(str(exc))
+    values = detail["values"]
+    notice = None if detail["can_edit"] else view.alert(
+        "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.", "secondary")
+    return (
+        True, f"STT {detail['stt']}. {detail['title']}",
+        view.form_task(detail),
+        *[values[name] for name in FIELDS], *[False] * len(FIELDS), *[""] * len(FIELDS),
+        notice, detail["id"], detail["version"], values, view.history_table(history), not detail["can_edit"],
+    )
+
+
+def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, loaded, refresh, *values):
+    """Returns (*invalid, *feedback, alert, version, loaded, open, refresh, toast open, toast text)."""
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        with db.write() as session:
+            result = save_update(session, actor, assignment_id, version, dict(zip(FIELDS, values)))
+    except NotAllowed as exc:
+        refuse(str(exc))
+    invalid = [name in result.errors for name in FIELDS]
+    feedback = [result.errors.get(name, "") for name in FIELDS]
+    bumped = _bump(refresh)
+    if result.outcome is Outcome.SAVED:
+        return (*invalid, *feedback, None, result.version, result.current, False, bumped, True,
+                "Đã lưu cập nhật nhiệm vụ.")
+    if result.outcome is Outcome.CONFLICT:
+        changes = describe_changes(loaded if isinstance(loaded, dict) else {}, result.current)
+        message = view.alert(result.message, "warning",
+                             ["Bản đã lưu khác với lúc bạn mở:", *changes] if changes else None)
+        return (*invalid, *feedback, message, result.version, result.current, True, bumped, False, no_update)
+    color = "danger" if result.outcome is Outcome.INVALID else "info"
+    return (*invalid, *feedback, view.alert(result.message, color), no_update, no_update, True, no_update,
+            False, no_update)
+
+
+def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh):
+    """Returns (refresh, toast open, toast text)."""
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        with db.write() as session:
+            plan = active_plan(session, actor)
+            if plan is None:
+                raise NotAllowed("no plan")
+            submission = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
+            label = report_status(session, actor, plan, submission.agency_id, today()).period.label
+    except NotAllowed as exc:
+        refuse(str(exc))
+    bumped = _bump(refresh)
+    timing = "nộp muộn" if submission.is_late else "đúng hạn"
+    return bumped, True, f"Đã nộp báo cáo kỳ {label} ({timing})."
+
+
+def register(app: Dash) -> None:
+    browser_callback(app, "function(_) { return window.innerWidth < 768; }",
+                     Output(f"{PAGE}-narrow", "data"), Input(f"{PAGE}-ready", "data"))
+    browser_callback(app, "function(_) { return false; }",
+                     Output(f"{FORM}-modal", "is_open", allow_duplicate=True), Input(f"{FORM}-close", "n_clicks"),
+                     prevent_initial_call=True)
+    browser_callback(
+        app,
+        """function(status) {
+            if (status === 'done') { return 100; }
+            if (status === 'not_started') { return 0; }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(view.field_id("progress"), "value", allow_duplicate=True),
+        Input(view.field_id("status"), "value"), prevent_initial_call=True,
+    )
+    guarded_callback(
+        app, READ_ANY_ROLE,
+        Output(f"{PAGE}-agency", "options"), Output(f"{PAGE}-agency-box", "style"),
+        Input(f"{PAGE}-ready", "data"),
+    )(choose_agency)
+    guarded_callback(
+        app, READ_ANY_ROLE,
+        Output(f"{PAGE}-heading", "children"), Output(f"{PAGE}-report", "children"),
+        Output(f"{PAGE}-report-submit", "disabled"), Output(f"{PAGE}-summary", "children"),
+        Output(f"{PAGE}-grid", "rowData"), Output(f"{PAGE}-grid", "columnDefs"),
+        Output(f"{PAGE}-section", "options"), Output(f"{PAGE}-coordinated", "rowData"),
+        Output(f"{PAGE}-count", "children"),
+        Input(f"{PAGE}-agency", "value"), Input(f"{PAGE}-search", "value"), Input(f"{PAGE}-status", "value"),
+        Input(f"{PAGE}-section", "value"), Input(f"{PAGE}-flags", "value"), Input(f"{PAGE}-refresh", "data"),
+        Input(f"{PAGE}-narrow", "data"),
+    )(load_tasks)
+    field_outputs = [Output(view.field_id(name), "value") for name in FIELDS]
+    invalid_outputs = [Output(view.field_id(name), "invalid") for name in FIELDS]
+    feedback_outputs = [Output(f"{view.field_id(name)}-feedback", "children") for name in FIELDS]
+    guarded_callback(
+        app, READ_ANY_ROLE,
+        Output(f"{FORM}-modal", "is_open"), Output(f"{FORM}-title", "children"), Output(f"{FORM}-task", "children"),
+        *field_outputs, *invalid_outputs, *feedback_outputs,
+        Output(f"{FORM}-alert", "children"), Output(f"{FORM}-assignment", "data"),
+        Output(f"{FORM}-version", "data"), Output(f"{FORM}-loaded", "data"),
+        Output(f"{FORM}-history", "children"), Output(f"{FORM}-save", "disabled"),
+        Input(f"{PAGE}-grid", "cellClicked"), prevent_initial_call=True,
+    )(open_form)
+    guarded_callback(
+        app, WRITE_FOR_AGENCY,
+        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in invalid_outputs],
+        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in feedback_outputs],
+        Output(f"{FORM}-alert", "children", allow_duplicate=True),
+        Output(f"{FORM}-version", "data", allow_duplicate=True),
+        Output(f"{FORM}-loaded", "data", allow_duplicate=True),
+        Output(f"{FORM}-modal", "is_open", allow_duplicate=True),
+        Output(f"{PAGE}-refresh", "data", allow_duplicate=True),
+        Output(f"{PAGE}-toast", "is_open"), Output(f"{PAGE}-toast", "children"),
+        Input(f"{FORM}-save", "n_clicks"),
+        State(f"{FORM}-assignment", "data"), State(f"{FORM}-version", "data"), State(f"{FORM}-loaded", "data"),
+        State(f"{PAGE}-refresh", "data"), *[State(view.field_id(name), "value") for name in FIELDS],
+        prevent_initial_call=True,
+    )(save_form)
+    guarded_callback(
+        app, WRITE_FOR_AGENCY,
+        Output(f"{PAGE}-refresh", "data", allow_duplicate=True),
+        Output(f"{PAGE}-toast", "is_open", allow_duplicate=True),
+        Output(f"{PAGE}-toast", "children", allow_duplicate=True),
+        Input(f"{PAGE}-report-submit", "n_clicks"), State(f"{PAGE}-agency", "value"), State(f"{PAGE}-refresh", "data"),
+        prevent_initial_call=True,
+    )(submit)

@@ -1,0 +1,268 @@
+"""Nhiệm vụ của đơn vị: an agency's assignments, the tasks it coordinates, the update form and
+the periodic report. Components only; the callbacks fill them."""
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts.grid import GRID_LOCALE
+from services.statuses import STATUS_LABELS
+
+PAGE = "tasks"
+FORM = f"{PAGE}-form"
+FORM_FIELDS = ("status", "progress", "completed_on", "result", "delay_reason", "note")
+MAX_TEXT = 4000
+ALL = "all"
+
+SITUATION_CLASSES = {
+    "done_on_time": "cds-done-on-time",
+    "done_late": "cds-done-late",
+    "open": "cds-open",
+    "overdue": "cds-overdue",
+    "ongoing": "cds-ongoing",
+}
+FLAG_OPTIONS = [
+    {"label": "Quá hạn", "value": "overdue"},
+    {"label": "Đến hạn trong quý này", "value": "quarter"},
+    {"label": "Chưa cập nhật kỳ này", "value": "needs_update"},
+]
+SUMMARY_TILES = [
+    ("done_on_time", "Hoàn thành đúng hạn", "success"),
+    ("done_late", "Hoàn thành quá hạn", "warning"),
+    ("open", "Trong hạn", "primary"),
+    ("overdue", "Quá hạn", "danger"),
+    ("ongoing", "Thường xuyên", "info"),
+    ("due_soon", "Sắp đến hạn", "secondary"),
+]
+
+
+def field_id(name: str) -> str:
+    return f"{FORM}-{name.replace('_', '-')}"
+
+
+def _row_class_rules() -> dict:
+    rules = {css: f"params.data.situation === '{key}'" for key, css in SITUATION_CLASSES.items()}
+    rules["cds-due-soon"] = "params.data.due_soon"
+    return rules
+
+
+def task_columns(narrow: bool) -> list[dict]:
+    """The lead grid's columns; on a phone only STT, the task and where it stands."""
+    situation_cell = {"cellClassRules": {css: f"params.data.situation === '{key}'"
+                                         for key, css in SITUATION_CLASSES.items()}}
+    if narrow:
+        return [
+            {"field": "stt", "headerName": "STT", "width": 58},
+            {"field": "title", "headerName": "Nhiệm vụ", "flex": 1, "minWidth": 140, "wrapText": True,
+             "autoHeight": True},
+            {"colId": "where", "headerName": "Tình hình", "width": 118, "wrapText": True, "autoHeight": True,
+             "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"},
+             **situation_cell},
+        ]
+    return [
+        {"field": "stt", "headerName": "STT", "width": 72},
+        {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
+         "autoHeight": True},
+        {"field": "section", "headerName": "Nhóm nhiệm vụ", "flex": 1, "minWidth": 130, "wrapText": True,
+         "autoHeight": True},
+        {"field": "deadline_text", "headerName": "Thời hạn", "width": 110, "wrapText": True, "autoHeight": True},
+        {"field": "due_iso", "headerName": "Hạn", "width": 104,
+         "valueFormatter": {"function": "params.data.due_date"}},
+        {"field": "status_label", "headerName": "Tình trạng", "width": 128, "wrapText": True, "autoHeight": True},
+        {"field": "progress", "headerName": "Tiến độ (%)", "width": 92, "type": "numericColumn",
+         "wrapHeaderText": True},
+        {"field": "days_left", "headerName": "Còn / quá hạn", "width": 124, "wrapText": True,
+         "autoHeight": True, "valueFormatter": {"function": "params.data.days_text"}, **situation_cell},
+        {"field": "shared_status", "headerName": "Tình trạng chung (nhóm)", "width": 150, "wrapText": True,
+         "autoHeight": True, "wrapHeaderText": True},
+        {"field": "updated_at", "headerName": "Cập nhật lần cuối", "width": 140, "wrapText": True,
+         "autoHeight": True, "valueFormatter": {
+             "function": "params.data.updated_at ? params.data.updated_at + ' — ' + params.data.updated_by : ''"}},
+    ]
+
+
+COORDINATED_COLUMNS = [
+    {"field": "stt", "headerName": "STT", "width": 72},
+    {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 220, "wrapText": True, "autoHeight": True},
+    {"field": "lead", "headerName": "Cơ quan chủ trì", "flex": 1, "minWidth": 150, "wrapText": True,
+     "autoHeight": True},
+    {"field": "deadline_text", "headerName": "Thời hạn", "width": 120},
+    {"field": "status_label", "headerName": "Tình trạng (chủ trì)", "width": 150},
+    {"field": "latest_note", "headerName": "Ghi chú mới nhất", "flex": 2, "minWidth": 180, "wrapText": True,
+     "autoHeight": True},
+    {"field": "updated_at", "headerName": "Cập nhật", "width": 140},
+]
+
+
+def _grid(grid_id: str, columns: list[dict], **options) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
+        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+        dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
+                         "paginationPageSize": 25, "paginationPageSizeSelector": False, **options},
+        style={"width": "100%"},
+    )
+
+
+def _filters() -> dbc.Row:
+    return dbc.Row([
+        dbc.Col(dbc.Input(id=f"{PAGE}-search", type="search", debounce=True,
+                          placeholder="Tìm nhiệm vụ (gõ không dấu cũng được)…"), xs=12, lg=4),
+        dbc.Col(dbc.Select(id=f"{PAGE}-status", value=ALL, options=[
+            {"label": "Mọi tình trạng", "value": ALL},
+            *({"label": label, "value": status.value} for status, label in STATUS_LABELS.items()),
+        ]), xs=6, lg=2),
+        dbc.Col(dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([])),
+                xs=6, lg=3),
+        dbc.Col(dbc.Checklist(id=f"{PAGE}-flags", options=FLAG_OPTIONS, value=[], inline=True, switch=True,
+                              className="pt-2 small"), xs=12, lg=3),
+    ], className="g-2 mb-2")
+
+
+def _form() -> dbc.Modal:
+    def text_area(name: str, label: str, rows: int, placeholder: str = "") -> html.Div:
+        return html.Div([
+            dbc.Label(label, html_for=field_id(name), id=f"{field_id(name)}-label"),
+            dbc.Textarea(id=field_id(name), rows=rows, maxLength=MAX_TEXT, placeholder=placeholder),
+            dbc.FormFeedback(id=f"{field_id(name)}-feedback", type="invalid"),
+        ], className="mb-3")
+
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(id=f"{FORM}-title", className="h6 mb-0")),
+        dbc.ModalBody([
+            html.Div(id=f"{FORM}-task", className="small mb-3"),
+            html.Div(id=f"{FORM}-alert"),
+            dbc.Row([
+                dbc.Col([
+                    dbc.Label("Tình trạng", html_for=field_id("status")),
+                    dbc.Select(id=field_id("status"), options=[
+                        {"label": label, "value": status.value} for status, label in STATUS_LABELS.items()]),
+                    dbc.FormFeedback(id=f"{field_id('status')}-feedback", type="invalid"),
+                ], xs=12, sm=5, className="mb-3"),
+                dbc.Col([
+                    dbc.Label("Tiến độ (%)", html_for=field_id("progress")),
+                    dbc.Input(id=field_id("progress"), type="number", min=0, max=100, step=1, inputMode="numeric"),
+                    dbc.FormFeedback(id=f"{field_id('progress')}-feedback", type="invalid"),
+                ], xs=6, sm=3, className="mb-3"),
+                dbc.Col([
+                    dbc.Label("Ngày hoàn thành", html_for=field_id("completed_on")),
+                    dbc.Input(id=field_id("completed_on"), placeholder="dd/mm/yyyy", maxLength=10),
+                    dbc.FormFeedback(id=f"{field_id('completed_on')}-feedback", type="invalid"),
+                ], xs=6, sm=4, className="mb-3"),
+            ]),
+            text_area("result", "Kết quả/Sản phẩm (văn bản chứng minh: số, ngày)", 3,
+                      "Ví dụ: Quyết định số 788/QĐ-UBND ngày 15/04/2026"),
+            text_area("delay_reason", "Lý do chưa hoàn thành hoặc triển khai chậm", 2),
+            text_area("note", "Ghi chú", 2),
+            dbc.Accordion([
+                dbc.AccordionItem(html.Div(id=f"{FORM}-history"), title="Lịch sử thay đổi"),
+            ], start_collapsed=True, id=f"{FORM}-history-box"),
+            dcc.Store(id=f"{FORM}-assignment"),
+            dcc.Store(id=f"{FORM}-version"),
+            dcc.Store(id=f"{FORM}-loaded"),
+        ]),
+        dbc.ModalFooter([
+            dbc.Button("Đóng", id=f"{FORM}-close", color="secondary", outline=True),
+            dbc.Button("Lưu", id=f"{FORM}-save", color="primary"),
+        ]),
+    ], id=f"{FORM}-modal", size="lg", fullscreen="md-down", scrollable=True, is_open=False)
+
+
+def layout(**_kwargs) -> html.Div:
+    return html.Div([
+        dcc.Store(id=f"{PAGE}-ready", data=True),
+        dcc.Store(id=f"{PAGE}-narrow", data=False),
+        dcc.Store(id=f"{PAGE}-refresh", data=0),
+        html.H1("Nhiệm vụ của đơn vị", className="h4"),
+        html.Div(dcc.Dropdown(id=f"{PAGE}-agency", placeholder="Chọn đơn vị…", clearable=False),
+                 id=f"{PAGE}-agency-box", className="mb-2", style={"display": "none"}),
+        html.H2(id=f"{PAGE}-heading", className="h5"),
+        dbc.Card(dbc.CardBody([
+            html.Div(id=f"{PAGE}-report"),
+            dbc.Button("Nộp báo cáo kỳ", id=f"{PAGE}-report-submit", color="success", className="mt-2",
+                       disabled=True),
+        ]), className="mb-3"),
+        html.Div(id=f"{PAGE}-summary", className="mb-3"),
+        dbc.Tabs([
+            dbc.Tab([
+                _filters(),
+                html.Div(id=f"{PAGE}-count", className="small text-muted mb-1"),
+                _grid(f"{PAGE}-grid", task_columns(False), rowClassRules=_row_class_rules()),
+            ], label="Nhiệm vụ chủ trì", tab_id="lead", className="pt-2"),
+            dbc.Tab([
+                html.P("Các nhiệm vụ đơn vị phối hợp thực hiện (chỉ xem), kèm tình trạng do cơ quan chủ trì "
+                       "cập nhật.", className="small text-muted"),
+                _grid(f"{PAGE}-coordinated", COORDINATED_COLUMNS),
+            ], label="Nhiệm vụ phối hợp", tab_id="coordinated", className="pt-2"),
+        ], id=f"{PAGE}-tabs", active_tab="lead"),
+        _form(),
+        dbc.Toast(id=f"{PAGE}-toast", is_open=False, dismissable=True, duration=5000, header="Thông báo",
+                  className="cds-toast"),
+    ])
+
+
+def section_options(sections: list[tuple[int, str]]) -> list[dict]:
+    return [{"label": "Mọi nhóm", "value": ALL}] + [{"label": name, "value": str(key)} for key, name in sections]
+
+
+def heading(agency_name: str) -> str:
+    return f"Đơn vị: {agency_name}" if agency_name else ""
+
+
+def report_panel(period_label: str, deadline: str, days_left: int, pending: int, total: int,
+                 submitted: str) -> list:
+    if days_left > 0:
+        when = f"còn {days_left} ngày"
+    elif days_left == 0:
+        when = "hạn nộp là hôm nay"
+    else:
+        when = f"đã quá hạn nộp {-days_left} ngày"
+    return [
+        html.Div([html.Strong(f"Kỳ báo cáo: {period_label}"), f" — hạn nộp {deadline} ({when})."]),
+        html.Div(f"Còn {pending}/{total} nhiệm vụ chưa cập nhật trong kỳ này.",
+                 className="text-danger" if pending else "text-success", id=f"{PAGE}-pending"),
+        html.Div(submitted or "Chưa nộp báo cáo kỳ này.", id=f"{PAGE}-submitted", className="small text-muted"),
+    ]
+
+
+def summary(sentence: str, counts: dict[str, int]) -> list:
+    return [
+        html.P(sentence, id=f"{PAGE}-sentence", className="mb-2"),
+        dbc.Row([
+            dbc.Col(html.Div([
+                html.Div(label, className="small text-muted"),
+                html.Div(f"{counts.get(key, 0):02d}", className=f"fs-5 fw-bold text-{color}",
+                         id=f"{PAGE}-count-{key}"),
+            ], className=f"cds-tile border rounded p-2 {SITUATION_CLASSES.get(key, '')}"), xs=6, md=4, lg=2)
+            for key, label, color in SUMMARY_TILES
+        ], className="g-2"),
+    ]
+
+
+def form_task(detail: dict) -> list:
+    lines = [
+        ("Nhóm", detail["section"]), ("Cơ quan chủ trì", detail["lead"]),
+        ("Cơ quan phối hợp", detail["coordinators"]), ("Thời hạn", detail["deadline"]),
+        ("Sản phẩm", detail["product"]), ("Tình hình", detail["situation_label"]),
+    ]
+    if detail["deadline_passed"]:
+        lines.append(("Lưu ý", "đã quá thời hạn: nếu chưa hoàn thành, cần nêu lý do."))
+    return [html.Div(f"Đơn vị thực hiện phần việc: {detail['agency']}", className="fw-semibold")] + [
+        html.Div([html.Span(f"{label}: ", className="text-muted"), value]) for label, value in lines if value]
+
+
+def history_table(rows: list[dict]):
+    if not rows:
+        return html.P("Chưa có thay đổi nào.", className="small text-muted mb-0")
+    return dbc.Table([
+        html.Thead(html.Tr([html.Th(h) for h in ("Thời gian", "Người cập nhật", "Nội dung", "Cũ", "Mới")])),
+        html.Tbody([html.Tr([html.Td(r[k]) for k in ("when", "who", "field", "old", "new")]) for r in rows]),
+    ], size="sm", responsive=True, className="small mb-0", id=f"{FORM}-history-table")
+
+
+def alert(message: str, color: str, details: list[str] | None = None) -> dbc.Alert:
+    body = [html.Div(message)]
+    if details:
+        body.append(html.Ul([html.Li(line) for line in details], className="mb-0 mt-2"))
+    return dbc.Alert(body, color=color, className="mb-3", id=f"{FORM}-message")

@@ -1,0 +1,247 @@
+"""An agency's update of one assignment: validation, ownership and no lost updates.
+
+The form sends untrusted values (any JSON a client can forge). `validate_update` turns them into a
+`ValidUpdate` or Vietnamese messages per field and never raises. `save_update` checks who may
+write, refuses a stale or missing version with the current values (QUALITY.md I1), and applies the
+change through services.history, so the row, its state interval and the change log are written
+together or not at all.
+"""
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import Assignment, Plan, Task, User
+from services.clock import now
+from services.deadlines import parse_date
+from services.history import apply_assignment_change
+from services.permissions import Actor, NotAllowed, can_act_for_agency
+from services.queries import vn_date, vn_number
+from services.rollup import assignment_situations
+from services.statuses import STATUS_LABELS, Status
+
+MAX_TEXT_LENGTH = 4000
+TEXT_FIELDS = ("result", "delay_reason", "note")
+FORM_FIELDS = ("status", "progress", "completed_on") + TEXT_FIELDS
+FIELD_LABELS = {
+    "status": "Tình trạng",
+    "progress": "Tiến độ (%)",
+    "completed_on": "Ngày hoàn thành",
+    "result": "Kết quả/Sản phẩm",
+    "delay_reason": "Lý do chưa hoàn thành/chậm",
+    "note": "Ghi chú",
+    "review_state": "Xác nhận của Tổ giúp việc",
+}
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+@dataclass(frozen=True)
+class ValidUpdate:
+    status: Status
+    progress: int
+    completed_on: date | None
+    result: str
+    delay_reason: str
+    note: str
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value, "progress": self.progress, "completed_on": self.completed_on,
+            "result": self.result, "delay_reason": self.delay_reason, "note": self.note,
+        }
+
+
+def _clean_text(value: Any, label: str) -> tuple[str, str | None]:
+    if value is None:
+        return "", None
+    if not isinstance(value, str):
+        return "", f"{label}: nội dung không hợp lệ."
+    text = unicodedata.normalize("NFC", value).strip()
+    if len(text) > MAX_TEXT_LENGTH:
+        return "", f"{label} quá dài: tối đa {vn_number(MAX_TEXT_LENGTH)} ký tự (đang có {vn_number(len(text))})."
+    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text):
+        return "", f"{label} có ký tự điều khiển không hợp lệ; hãy gõ lại hoặc dán dạng văn bản thường."
+    return text, None
+
+
+def _parse_progress(value: Any) -> tuple[int | None, str | None]:
+    message = "Tiến độ là số nguyên từ 0 đến 100."
+    if isinstance(value, bool) or value is None:
+        return None, message
+    if isinstance(value, str):
+        value = value.strip().rstrip("%").strip()
+        if not value.isascii() or not value.lstrip("-").isdigit():
+            return None, message
+        value = int(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None, message
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= 100:
+        return None, message
+    return value, None
+
+
+def _parse_completed_on(value: Any, today: date, plan_start: date) -> tuple[date | None, str | None]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return today, None
+    if not isinstance(value, str):
+        return None, "Ngày hoàn thành không hợp lệ; nhập theo dạng dd/mm/yyyy."
+    try:
+        day = parse_date(value)
+    except ValueError:
+        return None, "Ngày hoàn thành không hợp lệ; nhập theo dạng dd/mm/yyyy, ví dụ 15/04/2026."
+    if day > today:
+        return None, "Ngày hoàn thành không được sau ngày hôm nay."
+    if day < plan_start:
+        return None, f"Ngày hoàn thành không được trước ngày bắt đầu kế hoạch ({vn_date(plan_start)})."
+    return day, None
+
+
+def validate_update(
+    raw: Mapping[str, Any], *, deadline_passed: bool, today: date, plan_start: date,
+) -> tuple[ValidUpdate | None, dict[str, str]]:
+    """The form's values → (update, {}) or (None, {field: Vietnamese message}). Never raises."""
+    errors: dict[str, str] = {}
+    status_value = raw.get("status")
+    status = Status(status_value) if status_value in {s.value for s in Status} else None
+    if status is None:
+        errors["status"] = "Chọn tình trạng của nhiệm vụ."
+    progress, message = _parse_progress(raw.get("progress"))
+    if message:
+        errors["progress"] = message
+    texts: dict[str, str] = {}
+    for name in TEXT_FIELDS:
+        texts[name], message = _clean_text(raw.get(name), FIELD_LABELS[name])
+        if message:
+            errors[name] = message
+    completed_on = None
+    if status is Status.DONE:
+        completed_on, message = _parse_completed_on(raw.get("completed_on"), today, plan_start)
+        if message:
+            errors["completed_on"] = message
+
+    if status is not None and progress is not None:
+        if status is Status.DONE and progress != 100:
+            errors["progress"] = "Nhiệm vụ đã hoàn thành thì tiến độ là 100%."
+        elif status is not Status.DONE and progress == 100:
+            errors["progress"] = "Tiến độ 100% chỉ dùng khi nhiệm vụ đã hoàn thành."
+        elif status is Status.NOT_STARTED and progress > 0:
+            errors["progress"] = "Nhiệm vụ chưa thực hiện thì tiến độ là 0%."
+    if status is Status.DONE and "result" not in errors and not texts["result"]:
+        errors["result"] = ("Nhiệm vụ đã hoàn thành cần ghi kết quả/sản phẩm, ví dụ số và ngày văn bản "
+                            "(Quyết định số 788/QĐ-UBND ngày 15/04/2026).")
+    if (deadline_passed and status is not None and status is not Status.DONE
+            and "delay_reason" not in errors and not texts["delay_reason"]):
+        errors["delay_reason"] = "Nhiệm vụ đã quá hạn: cần nêu lý do chưa hoàn thành hoặc triển khai chậm."
+    if errors:
+        return None, errors
+    return ValidUpdate(status, progress, completed_on, texts["result"], texts["delay_reason"],
+                       texts["note"]), {}
+
+
+class Outcome(StrEnum):
+    SAVED = "saved"
+    UNCHANGED = "unchanged"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: Outcome
+    version: int  # the version the form carries from now on
+    message: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    current: dict[str, Any] = field(default_factory=dict)  # saved values, shown on a conflict
+
+
+def form_values(assignment: Assignment) -> dict[str, Any]:
+    """The assignment as the form shows it (also what a conflict shows as "đã lưu")."""
+    return {
+        "status": assignment.status, "progress": assignment.progress,
+        "completed_on": vn_date(assignment.completed_on), "result": assignment.result,
+        "delay_reason": assignment.delay_reason, "note": assignment.note,
+    }
+
+
+def display_value(name: str, value: Any) -> str:
+    if name == "status":
+        return STATUS_LABELS.get(value, str(value or ""))
+    if name == "progress":
+        return f"{value}%" if value not in (None, "") else ""
+    return str(value or "")
+
+
+def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """"Tình trạng: Chưa thực hiện → Đang thực hiện" for each form field that differs."""
+    lines = []
+    for name in FORM_FIELDS:
+        old, new = display_value(name, before.get(name)), display_value(name, after.get(name))
+        if old != new:
+            lines.append(f"{FIELD_LABELS[name]}: {old or '(trống)'} → {new or '(trống)'}")
+    return lines
+
+
+def _writer_label(session: Session, assignment: Assignment) -> str:
+    user = session.get(User, assignment.updated_by_id) if assignment.updated_by_id else None
+    who = (user.full_name or user.username) if user else "người khác"
+    return f"{who} lúc {vn_date(assignment.updated_at)}" if assignment.updated_at else who
+
+
+def load_for_update(session: Session, actor: Actor, assignment_id: Any, *, lock: bool = False) -> Assignment:
+    """The assignment if the actor may update it; NotAllowed otherwise (also for unknown ids)."""
+    if isinstance(assignment_id, bool) or not isinstance(assignment_id, int):
+        raise NotAllowed("assignment id missing or malformed")
+    assignment = session.get(Assignment, assignment_id, with_for_update=lock)
+    if assignment is None or not can_act_for_agency(actor, assignment.agency_id):
+        raise NotAllowed(f"user {actor.username} may not update assignment {assignment_id}")
+    return assignment
+
+
+def save_update(
+    session: Session, actor: Actor, assignment_id: Any, version: Any, raw: Mapping[str, Any],
+    *, when: datetime | None = None,
+) -> SaveResult:
+    """Save the form if the actor owns the assignment and the version is current.
+
+    The row is locked for the check-and-write (FOR UPDATE on PostgreSQL; SQLite's write unit of
+    work already holds the database write lock), so two saves of one version cannot both pass.
+    """
+    assignment = load_for_update(session, actor, assignment_id, lock=True)
+    current = form_values(assignment)
+    if isinstance(version, bool) or not isinstance(version, int):
+        return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
+            "Biểu mẫu không có phiên bản dữ liệu nên không được lưu. Hãy đóng và mở lại nhiệm vụ."))
+    if version != assignment.version:
+        return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
+            f"Nhiệm vụ vừa được {_writer_label(session, assignment)} cập nhật, nên nội dung của bạn "
+            "chưa được lưu. Nội dung bạn đã nhập vẫn giữ nguyên trong biểu mẫu; hãy xem bản đã lưu "
+            "bên dưới rồi bấm Lưu lại nếu vẫn muốn ghi."))
+
+    when = when or now()
+    task = session.get(Task, assignment.task_id)
+    plan = session.get(Plan, task.plan_id)
+    situation = assignment_situations(session, plan, assignment_ids=[assignment.id],
+                                      as_of=when.date())[assignment.id]
+    update, errors = validate_update(raw, deadline_passed=situation.deadline_passed,
+                                     today=when.date(), plan_start=plan.starts_on)
+    if update is None:
+        return SaveResult(Outcome.INVALID, assignment.version, errors=errors,
+                          message="Chưa lưu: hãy sửa các ô được đánh dấu.")
+    on_behalf = assignment.agency_id if actor.agency_id != assignment.agency_id else None
+    changed = apply_assignment_change(
+        session, assignment, update.changes(), when=when, recorded_at=when, user_id=actor.id,
+        on_behalf_of_agency_id=on_behalf,
+    )
+    if not changed:
+        return SaveResult(Outcome.UNCHANGED, assignment.version, message="Không có thay đổi nào để lưu.")
+    session.flush()  # bumps the version (version_id_col) inside this transaction
+    return SaveResult(Outcome.SAVED, assignment.version, current=form_values(assignment),
+                      message="Đã lưu cập nhật.")

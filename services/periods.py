@@ -1,0 +1,100 @@
+"""Reporting periods: a month, quarter, half-year or year, with a key, a Vietnamese label and the
+report deadline a plan sets for it.
+
+Keys are the ones the command line and the database use: "2026-11", "2026-Q4", "2026-H1", "2026".
+A plan's report for a period is due on its deadline day of the period's last month (Lào Cai:
+monthly, the 20th; Lai Châu: quarterly, the 5th of the quarter's last month). Submitting on the
+deadline day itself is on time.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from services.deadlines import last_day_of_month
+
+CADENCES = {"monthly": "month", "quarterly": "quarter"}
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+_KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
+
+
+class InvalidPeriod(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month | quarter | half | year
+    year: int
+    number: int  # month 1–12, quarter 1–4, half 1–2, or 1 for a year
+
+    @property
+    def key(self) -> str:
+        return {
+            "month": f"{self.year}-{self.number:02d}",
+            "quarter": f"{self.year}-Q{self.number}",
+            "half": f"{self.year}-H{self.number}",
+            "year": f"{self.year}",
+        }[self.kind]
+
+    @property
+    def label(self) -> str:
+        return {
+            "month": f"Tháng {self.number}/{self.year}",
+            "quarter": f"Quý {ROMAN.get(self.number, '')}/{self.year}",
+            "half": f"6 tháng {'đầu' if self.number == 1 else 'cuối'} năm {self.year}",
+            "year": f"Năm {self.year}",
+        }[self.kind]
+
+    @property
+    def months(self) -> int:
+        return {"month": 1, "quarter": 3, "half": 6, "year": 12}[self.kind]
+
+    @property
+    def start(self) -> date:
+        return date(self.year, (self.number - 1) * self.months + 1, 1)
+
+    @property
+    def end(self) -> date:
+        return last_day_of_month(self.year, self.number * self.months)
+
+    def previous(self) -> Period:
+        if self.number > 1:
+            return Period(self.kind, self.year, self.number - 1)
+        return Period(self.kind, self.year - 1, 12 // self.months)
+
+    def deadline(self, deadline_day: int) -> date:
+        """The report deadline: that day of the period's last month (clamped to the month's end)."""
+        last = self.end
+        return date(last.year, last.month, min(max(deadline_day, 1), last.day))
+
+
+def parse_period(key: str) -> Period:
+    """"2026-11" → Tháng 11/2026, "2026-Q2", "2026-H1", "2026". InvalidPeriod otherwise."""
+    match = _KEY.match((key or "").strip().upper())
+    if not match:
+        raise InvalidPeriod(f"Kỳ “{key}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1 hoặc 2026.")
+    year = int(match[1])
+    if match[2]:
+        month = int(match[2])
+        if not 1 <= month <= 12:
+            raise InvalidPeriod(f"Tháng {month} không hợp lệ trong kỳ “{key}”.")
+        return Period("month", year, month)
+    if match[3]:
+        return Period("quarter", year, int(match[3]))
+    if match[4]:
+        return Period("half", year, int(match[4]))
+    return Period("year", year, 1)
+
+
+def period_containing(day: date, kind: str) -> Period:
+    months = Period(kind, day.year, 1).months
+    return Period(kind, day.year, (day.month - 1) // months + 1)
+
+
+def reporting_period(cadence: str, day: date) -> Period:
+    """The period an agency reports for on `day`: the one containing it."""
+    if cadence not in CADENCES:
+        raise InvalidPeriod(f"Chu kỳ báo cáo “{cadence}” không hợp lệ.")
+    return period_containing(day, CADENCES[cadence])

@@ -1,0 +1,124 @@
+"""The periodic report ("Nộp báo cáo kỳ"): an agency's submission for a reporting period.
+
+The plan's cadence and deadline day define the periods. Submitting records when, by whom, on time
+or late, and a snapshot of the agency's assignments at that moment; submitting again updates the
+submission and the change log keeps every earlier one.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from models import Agency, Assignment, Plan, ReportSubmission, Task, User
+from services.history import record_change
+from services.periods import Period, reporting_period
+from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from services.statuses import Status
+
+
+def current_period(plan: Plan, today: date) -> Period:
+    return reporting_period(plan.reporting_cadence, today)
+
+
+def needs_update(period_start: date):
+    """SQL condition: an open assignment not updated since the period began must be updated in it."""
+    return and_(Assignment.status != Status.DONE.value,
+                or_(Assignment.updated_at.is_(None),
+                    Assignment.updated_at < datetime.combine(period_start, time.min)))
+
+
+@dataclass(frozen=True)
+class Submission:
+    submitted_at: datetime
+    submitted_by: str
+    is_late: bool
+    times: int  # how many times it was submitted for the period
+
+
+@dataclass(frozen=True)
+class ReportStatus:
+    period: Period
+    deadline: date
+    days_left: int  # negative once the deadline has passed
+    assignments: int
+    pending: int  # assignments still to update in this period
+    submission: Submission | None
+
+
+def report_status(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> ReportStatus:
+    if not can_view_agency(actor, agency_id):
+        raise NotAllowed(f"user {actor.username} may not see agency {agency_id}")
+    period = current_period(plan, today)
+    deadline = period.deadline(plan.report_deadline_day)
+    total, pending = session.execute(
+        select(func.count(Assignment.id),
+               func.coalesce(func.sum(case((needs_update(period.start), 1), else_=0)), 0))
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+    ).one()
+    row = session.execute(
+        select(ReportSubmission, User.full_name, User.username)
+        .join(User, User.id == ReportSubmission.submitted_by_id)
+        .where(ReportSubmission.plan_id == plan.id, ReportSubmission.agency_id == agency_id,
+               ReportSubmission.period == period.key)
+    ).first()
+    submission = None
+    if row is not None:
+        record, full_name, username = row
+        submission = Submission(record.submitted_at, full_name or username, record.is_late, record.version)
+    return ReportStatus(period, deadline, (deadline - today).days, int(total), int(pending), submission)
+
+
+def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
+    rows = session.execute(
+        select(Assignment.id, Task.stt, Assignment.status, Assignment.progress, Assignment.result,
+               Assignment.delay_reason, Assignment.note, Assignment.updated_at)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+        .order_by(Task.position)
+    ).all()
+    return json.dumps([
+        {"assignment_id": r.id, "stt": r.stt, "status": r.status, "progress": r.progress,
+         "result": r.result, "delay_reason": r.delay_reason, "note": r.note,
+         "updated_at": r.updated_at.isoformat() if r.updated_at else None}
+        for r in rows
+    ], ensure_ascii=False)
+
+
+def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, when: datetime) -> ReportSubmission:
+    """Record (or re-record) the agency's report for the current period."""
+    if isinstance(agency_id, bool) or not isinstance(agency_id, int) or session.get(Agency, agency_id) is None:
+        raise NotAllowed("agency missing or malformed")
+    if not can_act_for_agency(actor, agency_id):
+        raise NotAllowed(f"user {actor.username} may not report for agency {agency_id}")
+    period = current_period(plan, when.date())
+    is_late = when.date() > period.deadline(plan.report_deadline_day)
+    snapshot = _snapshot(session, plan, agency_id)
+    submission = session.scalar(
+        select(ReportSubmission).where(
+            ReportSubmission.plan_id == plan.id, ReportSubmission.agency_id == agency_id,
+            ReportSubmission.period == period.key,
+        ).with_for_update()
+    )
+    if submission is None:
+        submission = ReportSubmission(plan_id=plan.id, agency_id=agency_id, period=period.key,
+                                      submitted_at=when, submitted_by_id=actor.id, is_late=is_late,
+                                      snapshot=snapshot)
+        session.add(submission)
+        session.flush()
+        previous_at, previous_snapshot = None, None
+    else:
+        previous_at, previous_snapshot = submission.submitted_at, submission.snapshot
+        submission.submitted_at, submission.submitted_by_id = when, actor.id
+        submission.is_late, submission.snapshot = is_late, snapshot
+    on_behalf = agency_id if actor.agency_id != agency_id else None
+    for field, old, new in (("submitted_at", previous_at, when), ("snapshot", previous_snapshot, snapshot)):
+        record_change(session, "report_submission", submission.id, field, old, new, when=when,
+                      recorded_at=when, user_id=actor.id, on_behalf_of_agency_id=on_behalf)
+    session.flush()
+    return submission

@@ -1,0 +1,250 @@
+"""The agency workspace ("Nhiệm vụ của đơn vị"): what an agency leads and coordinates, one
+assignment's details and its history. Every function checks that the actor may see the agency.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, select
+from sqlalchemy.orm import Session, aliased
+
+from models import Agency, Assignment, ChangeLog, Plan, Section, Task, TaskCoordinator, User
+from services.agencies import groups_of
+from services.assignment_updates import FIELD_LABELS, display_value, form_values
+from services.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
+from services.periods import period_containing
+from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from services.queries import vn_date
+from services.reports import current_period, needs_update
+from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
+from services.statuses import STATUS_LABELS, Status
+from services.text import fold
+
+
+SOURCE_LABELS = {"import": "Nhập từ tệp", "cli": "Dòng lệnh"}
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """The quick filters. Built from browser input, so every field tolerates garbage."""
+
+    text: str = ""
+    status: str | None = None
+    section_id: int | None = None
+    overdue: bool = False
+    due_this_quarter: bool = False
+    needs_update: bool = False
+
+    @classmethod
+    def from_inputs(cls, text: Any, status: Any, section_id: Any, flags: Any) -> TaskFilter:
+        flags = set(flags) if isinstance(flags, list) and all(isinstance(f, str) for f in flags) else set()
+        return cls(
+            text=fold(text) if isinstance(text, str) else "",
+            status=status if status in {s.value for s in Status} else None,
+            section_id=section_id if isinstance(section_id, int) and not isinstance(section_id, bool) else None,
+            overdue="overdue" in flags,
+            due_this_quarter="quarter" in flags,
+            needs_update="needs_update" in flags,
+        )
+
+    def keeps(self, row: dict) -> bool:
+        return ((not self.text or self.text in row["search"])
+                and (self.status is None or row["status"] == self.status)
+                and (self.section_id is None or row["section_id"] == self.section_id)
+                and (not self.overdue or row["situation"] == Situation.OVERDUE.value)
+                and (not self.due_this_quarter or row["due_this_quarter"])
+                and (not self.needs_update or row["needs_update"]))
+
+
+def _section_name(code: str | None, title: str | None) -> str:
+    return f"{code}. {title}" if code else (title or "")
+
+
+def _days_text(situation: Situation, due: date | None, today: date) -> str:
+    if situation in (Situation.DONE_ON_TIME, Situation.DONE_LATE):
+        return SITUATION_LABELS[situation]
+    if situation is Situation.ONGOING:
+        return "Thường xuyên"
+    if due is None:
+        return "Chưa xác định hạn"
+    days = (due - today).days
+    if situation is Situation.OVERDUE:
+        return f"Quá hạn {-days} ngày" if days < 0 else "Quá hạn báo cáo quý"
+    return "Đến hạn hôm nay" if days == 0 else f"Còn {days} ngày"
+
+
+def _require_view(actor: Actor, agency_id: int) -> None:
+    if not can_view_agency(actor, agency_id):
+        raise NotAllowed(f"user {actor.username} may not see agency {agency_id}")
+
+
+def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> list[dict]:
+    """Every assignment the agency leads in the plan, with its situation, for the grid."""
+    _require_view(actor, agency_id)
+    period = current_period(plan, today)
+    quarter = period_containing(today, "quarter")
+    group = aliased(Agency)
+    rows = session.execute(
+        select(Assignment, Task, Section.code, Section.title, User.full_name, group.name,
+               case((needs_update(period.start), True), else_=False).label("needs_update"))
+        .join(Task, Task.id == Assignment.task_id)
+        .outerjoin(Section, Section.id == Task.section_id)
+        .outerjoin(User, User.id == Assignment.updated_by_id)
+        .outerjoin(group, group.id == Assignment.via_group_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+        .order_by(Task.position)
+    ).all()
+    situations = assignment_situations(session, plan, agency_id=agency_id, as_of=today)
+    shared = task_progress(session, plan, {task.root_id or task.id for _, task, *_ in rows})
+    result = []
+    for assignment, task, code, title, updated_by, group_name, pending in rows:
+        state = situations[assignment.id]
+        progress = shared.get(task.root_id or task.id)
+        section = _section_name(code, title)
+        result.append({
+            "id": assignment.id,
+            "row_id": str(assignment.id),  # AG Grid row ids are strings
+            "version": assignment.version,
+            "stt": task.stt,
+            "title": task.title,
+            "section_id": task.section_id,
+            "section": section,
+            "deadline_text": task.deadline_text,
+            "due_date": vn_date(task.due_date),
+            "due_iso": task.due_date.isoformat() if task.due_date else "",
+            "status": assignment.status,
+            "status_label": STATUS_LABELS[Status(assignment.status)],
+            "progress": assignment.progress,
+            "situation": state.situation.value,
+            "situation_label": SITUATION_LABELS[state.situation],
+            "due_soon": state.due_soon,
+            "days_left": (task.due_date - today).days if task.due_date else None,
+            "days_text": _days_text(state.situation, task.due_date, today),
+            "due_this_quarter": bool(task.due_date and quarter.start <= task.due_date <= quarter.end),
+            "needs_update": bool(pending),
+            "updated_at": vn_date(assignment.updated_at),
+            "updated_by": updated_by or "",
+            "group": group_name or "",
+            "shared_status": (f"{STATUS_LABELS[progress.status]} ({progress.parts_done}/{progress.parts} "
+                              "đơn vị hoàn thành)") if progress and progress.parts > 1 else "",
+            "product": task.expected_product,
+            "search": fold(" ".join([task.stt, task.title, section, task.deadline_text, task.lead_text,
+                                     task.coordinators_text, task.expected_product, group_name or ""])),
+        })
+    return result
+
+
+def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int) -> list[dict]:
+    """Tasks the agency coordinates (named, or through a group it belongs to) and does not also
+    lead, read-only, with the lead's rolled-up status and the latest note any lead agency wrote."""
+    _require_view(actor, agency_id)
+    named = {agency_id} | groups_of(session, agency_id)
+    tasks = session.scalars(
+        select(Task)
+        .join(TaskCoordinator, TaskCoordinator.task_id == Task.id)
+        .where(Task.plan_id == plan.id, TaskCoordinator.agency_id.in_(named),
+               Task.id.not_in(select(Assignment.task_id).where(Assignment.agency_id == agency_id)))
+        .distinct().order_by(Task.position)
+    ).all()
+    if not tasks:
+        return []
+    progress = task_progress(session, plan, {t.root_id or t.id for t in tasks})
+    latest: dict[int, tuple] = {}
+    for task_id, lead, note, result, updated_at in session.execute(
+        select(Assignment.task_id, Agency.name, Assignment.note, Assignment.result, Assignment.updated_at)
+        .join(Agency, Agency.id == Assignment.agency_id)
+        .where(Assignment.task_id.in_([t.id for t in tasks]), Assignment.updated_at.is_not(None))
+        .order_by(Assignment.updated_at.desc())
+    ):
+        latest.setdefault(task_id, (lead, note or result, updated_at))
+    rows = []
+    for task in tasks:
+        state = progress.get(task.root_id or task.id)
+        lead, note, updated_at = latest.get(task.id, ("", "", None))
+        rows.append({
+            "id": task.id, "row_id": str(task.id), "stt": task.stt, "title": task.title, "lead": task.lead_text,
+            "deadline_text": task.deadline_text, "due_date": vn_date(task.due_date),
+            "status_label": STATUS_LABELS[state.status] if state else STATUS_LABELS[Status.NOT_STARTED],
+            "latest_note": f"{lead}: {note}" if note else "",
+            "updated_at": vn_date(updated_at),
+        })
+    return rows
+
+
+def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today: date) -> dict:
+    """What the update form shows: the task, the saved values, the version and whether the actor
+    may edit (a leader, or the secretariat for another province's data, only reads)."""
+    if isinstance(assignment_id, bool) or not isinstance(assignment_id, int):
+        raise NotAllowed("assignment id missing or malformed")
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotAllowed(f"no assignment {assignment_id}")
+    _require_view(actor, assignment.agency_id)
+    task = session.get(Task, assignment.task_id)
+    plan = session.get(Plan, task.plan_id)
+    section = session.get(Section, task.section_id) if task.section_id else None
+    state = assignment_situations(session, plan, assignment_ids=[assignment.id], as_of=today)[assignment.id]
+    agency = session.get(Agency, assignment.agency_id)
+    return {
+        "id": assignment.id,
+        "version": assignment.version,
+        "agency": agency.name,
+        "stt": task.stt,
+        "title": task.title,
+        "section": _section_name(section.code, section.title) if section else "",
+        "lead": task.lead_text,
+        "coordinators": task.coordinators_text,
+        "deadline": " — ".join(filter(None, [
+            task.deadline_text, vn_date(task.due_date),
+            DEADLINE_KIND_LABELS[DeadlineKind(task.deadline_kind)]])),
+        "product": task.expected_product,
+        "situation_label": SITUATION_LABELS[state.situation],
+        "deadline_passed": state.deadline_passed,
+        "values": form_values(assignment),
+        "can_edit": can_act_for_agency(actor, assignment.agency_id),
+    }
+
+
+def assignment_history(session: Session, actor: Actor, assignment_id: int) -> list[dict]:
+    """Every change of the assignment, oldest first: when, who (and on whose behalf), old → new."""
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise NotAllowed(f"no assignment {assignment_id}")
+    _require_view(actor, assignment.agency_id)
+    behalf = aliased(Agency)
+    rows = session.execute(
+        select(ChangeLog, User.full_name, User.username, behalf.name)
+        .outerjoin(User, User.id == ChangeLog.user_id)
+        .outerjoin(behalf, behalf.id == ChangeLog.on_behalf_of_agency_id)
+        .where(and_(ChangeLog.entity == "assignment", ChangeLog.entity_id == assignment_id))
+        .order_by(ChangeLog.occurred_at, ChangeLog.id)
+    ).all()
+    return [
+        {
+            "when": vn_date(log.occurred_at),
+            "who": (full_name or username or SOURCE_LABELS.get(log.source, "Hệ thống"))
+                   + (f" (thay mặt {behalf_name})" if behalf_name else ""),
+            "field": FIELD_LABELS.get(log.field, log.field),
+            "old": display_value(log.field, _typed(log.field, log.old_value)) or "(trống)",
+            "new": display_value(log.field, _typed(log.field, log.new_value)) or "(trống)",
+        }
+        for log, full_name, username, behalf_name in rows
+    ]
+
+
+def _typed(field: str, text: str | None):
+    """Change-log values are text; dates were stored ISO and are shown dd/mm/yyyy."""
+    if field == "completed_on" and text:
+        return vn_date(date.fromisoformat(text))
+    return text
+
+
+def agency_options(session: Session, actor: Actor, plan: Plan) -> list[dict]:
+    """The agencies the actor may open a workspace for (for secretariat and leaders: all leads)."""
+    query = (select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+             .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+             .distinct().order_by(Agency.name))
+    return [{"label": name, "value": agency_id} for agency_id, name in session.execute(query)
+            if can_view_agency(actor, agency_id)]
