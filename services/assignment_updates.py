@@ -24,7 +24,7 @@ from services.history import apply_assignment_change
 from services.permissions import Actor, NotAllowed, can_act_for_agency
 from services.queries import vn_date, vn_number
 from services.rollup import assignment_situations
-from services.statuses import STATUS_LABELS, Status
+from services.statuses import STATUS_LABELS, Status, status_from
 
 MAX_TEXT_LENGTH = 4000
 TEXT_FIELDS = ("result", "delay_reason", "note")
@@ -109,8 +109,7 @@ def validate_update(
 ) -> tuple[ValidUpdate | None, dict[str, str]]:
     """The form's values → (update, {}) or (None, {field: Vietnamese message}). Never raises."""
     errors: dict[str, str] = {}
-    status_value = raw.get("status")
-    status = Status(status_value) if status_value in {s.value for s in Status} else None
+    status = status_from(raw.get("status"))
     if status is None:
         errors["status"] = "Chọn tình trạng của nhiệm vụ."
     progress, message = _parse_progress(raw.get("progress"))
@@ -173,7 +172,8 @@ def form_values(assignment: Assignment) -> dict[str, Any]:
 
 def display_value(name: str, value: Any) -> str:
     if name == "status":
-        return STATUS_LABELS.get(value, str(value or ""))
+        status = status_from(value)
+        return STATUS_LABELS[status] if status else str(value or "")
     if name == "progress":
         return f"{value}%" if value not in (None, "") else ""
     return str(value or "")

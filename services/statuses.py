@@ -52,3 +52,8 @@ def parse_status(text: str) -> ParsedStatus:
             remark_match = _REMARK.match(printed)
             return ParsedStatus(status, remark_match[1].strip() if remark_match else "")
     raise UnknownStatus(printed)
+
+
+def status_from(value: object) -> Status | None:
+    """A status key sent by a form ("done"), or None for anything else a client may send."""
+    return Status(value) if isinstance(value, str) and value in Status._value2member_map_ else None

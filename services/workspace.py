@@ -19,7 +19,7 @@ from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view
 from services.queries import vn_date
 from services.reports import current_period, needs_update
 from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
-from services.statuses import STATUS_LABELS, Status
+from services.statuses import STATUS_LABELS, Status, status_from
 from services.text import fold
 
 
@@ -31,7 +31,7 @@ class TaskFilter:
     """The quick filters. Built from browser input, so every field tolerates garbage."""
 
     text: str = ""
-    status: str | None = None
+    status: Status | None = None
     section_id: int | None = None
     overdue: bool = False
     due_this_quarter: bool = False
@@ -42,7 +42,7 @@ class TaskFilter:
         flags = set(flags) if isinstance(flags, list) and all(isinstance(f, str) for f in flags) else set()
         return cls(
             text=fold(text) if isinstance(text, str) else "",
-            status=status if status in {s.value for s in Status} else None,
+            status=status_from(status),
             section_id=section_id if isinstance(section_id, int) and not isinstance(section_id, bool) else None,
             overdue="overdue" in flags,
             due_this_quarter="quarter" in flags,

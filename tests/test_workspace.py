@@ -1,0 +1,199 @@
+"""The agency workspace against the demo plan, on SQLite and PostgreSQL: saving, conflicts,
+history, group tasks, coordinated tasks, filters and the periodic report."""
+import json
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSubmission, Task, User
+from services.assignment_updates import Outcome, save_update
+from services.permissions import NotAllowed
+from services.reports import report_status, submit_report
+from services.rollup import plan_rollup, task_progress
+from services.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
+from web.auth import actor_from_user
+
+DAY = date(2026, 11, 23)
+WHEN = datetime(2026, 11, 23, 9, 30)
+DONE = {"status": "done", "progress": 100, "result": "Quyết định số 788/QĐ-UBND ngày 15/04/2026",
+        "completed_on": "15/04/2026", "delay_reason": "", "note": ""}
+
+
+def actor(session, username):
+    return actor_from_user(session.scalar(select(User).where(User.username == username)))
+
+
+def assignment_of(session, agency_code, stt):
+    return session.scalar(select(Assignment).join(Task).join(Agency, Agency.id == Assignment.agency_id)
+                          .where(Agency.code == agency_code, Task.stt == stt))
+
+
+def log_count(session):
+    return session.scalar(select(func.count(ChangeLog.id)))
+
+
+def test_save_writes_row_interval_and_history_together(demo_db):
+    with demo_db.write() as s:
+        target = assignment_of(s, "so-khcn", "4")
+        result = save_update(s, actor(s, "so-khcn"), target.id, target.version, DONE, when=WHEN)
+        assert result.outcome is Outcome.SAVED and result.version == 2
+    with demo_db.read() as s:
+        saved = s.get(Assignment, target.id)
+        assert (saved.status, saved.progress, saved.completed_on) == ("done", 100, date(2026, 4, 15))
+        logs = s.scalars(select(ChangeLog).where(ChangeLog.entity_id == target.id)).all()
+        assert {(log.field, log.old_value, log.new_value) for log in logs} == {
+            ("status", "not_started", "done"), ("progress", "0", "100"),
+            ("completed_on", None, "2026-04-15"), ("result", "", DONE["result"])}
+        assert all(log.on_behalf_of_agency_id is None and log.occurred_at == WHEN for log in logs)
+        states = s.scalars(select(AssignmentState).where(AssignmentState.assignment_id == target.id)
+                           .order_by(AssignmentState.valid_from)).all()
+        assert [(st.status, st.valid_to) for st in states] == [("not_started", WHEN), ("done", None)]
+        # Task 4 is Sở KH&CN's alone: the plan's rollup counts it done, late (due 31/03/2026).
+        counts = plan_rollup(s, s.scalar(select(Plan)), as_of=DAY)
+        assert (counts.done, counts.done_late) == (1, 1)
+
+
+def test_stale_or_missing_version_is_refused_and_nothing_written(demo_db):
+    with demo_db.write() as s:
+        target = assignment_of(s, "so-khcn", "4")
+        first = save_update(s, actor(s, "so-khcn"), target.id, 1, {**DONE, "status": "in_progress",
+                                                                    "progress": 30, "delay_reason": "Chờ"})
+        assert first.outcome is Outcome.SAVED
+    with demo_db.write() as s:
+        before = log_count(s)
+        stale = save_update(s, actor(s, "tgv"), target.id, 1, DONE)
+        missing = save_update(s, actor(s, "tgv"), target.id, None, DONE)
+        text_version = save_update(s, actor(s, "tgv"), target.id, "2", DONE)
+        assert stale.outcome is missing.outcome is text_version.outcome is Outcome.CONFLICT
+        assert "Cán bộ đầu mối Sở Khoa học và Công nghệ" in stale.message
+        assert stale.current["status"] == "in_progress" and stale.version == 2
+        assert "không có phiên bản" in missing.message
+        assert log_count(s) == before
+    with demo_db.read() as s:
+        assert s.get(Assignment, target.id).status == "in_progress"
+
+
+def test_secretariat_saves_on_behalf_and_it_is_recorded(demo_db):
+    with demo_db.write() as s:
+        target = assignment_of(s, "so-y-te", "89")
+        result = save_update(s, actor(s, "tgv"), target.id, target.version,
+                             {"status": "in_progress", "progress": 20, "note": "Theo báo cáo qua điện thoại"})
+        assert result.outcome is Outcome.SAVED
+    with demo_db.read() as s:
+        history = assignment_history(s, actor(s, "so-y-te"), target.id)
+        assert {h["field"] for h in history} == {"Tình trạng", "Tiến độ (%)", "Ghi chú"}
+        assert all("(thay mặt Sở Y tế)" in h["who"] and h["who"].startswith("Tổ giúp việc") for h in history)
+        progress = next(h for h in history if h["field"] == "Tiến độ (%)")
+        assert (progress["old"], progress["new"]) == ("0%", "20%")
+
+
+@pytest.mark.parametrize("username", ["so-y-te", "lanhdao", "admin"])
+def test_others_cannot_save(demo_db, username):
+    with demo_db.write() as s:
+        target = assignment_of(s, "so-khcn", "4")
+        with pytest.raises(NotAllowed):
+            save_update(s, actor(s, username), target.id, target.version, DONE)
+        with pytest.raises(NotAllowed):
+            save_update(s, actor(s, "so-khcn"), 10**9, 1, DONE)
+
+
+def test_invalid_and_unchanged_saves_write_nothing(demo_db):
+    with demo_db.write() as s:
+        target = assignment_of(s, "so-khcn", "4")  # due 31/03/2026: overdue
+        before = log_count(s)
+        invalid = save_update(s, actor(s, "so-khcn"), target.id, 1,
+                              {"status": "in_progress", "progress": 50}, when=WHEN)
+        assert invalid.outcome is Outcome.INVALID and "delay_reason" in invalid.errors
+        unchanged = save_update(s, actor(s, "so-khcn"), target.id, 1,
+                                {"status": "not_started", "progress": 0, "delay_reason": "Chờ kinh phí"}, when=WHEN)
+        assert unchanged.outcome is Outcome.SAVED  # the reason is new
+        again = save_update(s, actor(s, "so-khcn"), target.id, 2,
+                            {"status": "not_started", "progress": 0, "delay_reason": "Chờ kinh phí"}, when=WHEN)
+        assert again.outcome is Outcome.UNCHANGED and again.version == 2
+        assert log_count(s) == before + 1
+
+
+def test_group_task_follows_the_sub_item_rule(demo_db):
+    with demo_db.write() as s:
+        plan = s.scalar(select(Plan))
+        task = s.scalar(select(Task).where(Task.stt == "89"))  # Sở Y tế, Sở GD&ĐT, Sở VHTT&DL
+        parts = s.scalars(select(Assignment).where(Assignment.task_id == task.id)).all()
+        assert len(parts) == 3
+        secretariat = actor(s, "tgv")
+        save_update(s, secretariat, parts[0].id, parts[0].version, DONE, when=WHEN)
+        assert task_progress(s, plan, [task.id])[task.id].status == "in_progress"
+        assert task_progress(s, plan, [task.id])[task.id].parts_done == 1
+        for part in parts[1:]:
+            save_update(s, secretariat, part.id, part.version, DONE, when=WHEN)
+        assert task_progress(s, plan, [task.id])[task.id].status == "done"
+        rows = agency_rows(s, actor(s, "so-y-te"), plan, parts[0].agency_id, DAY)
+        row = next(r for r in rows if r["stt"] == "89")
+        assert row["shared_status"] == "Đã hoàn thành (3/3 đơn vị hoàn thành)"
+
+
+def test_rows_filters_and_diacritic_free_search(demo_db):
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        me = actor(s, "so-y-te")
+        rows = agency_rows(s, me, plan, me.agency_id, DAY)
+        overdue = [r for r in rows if TaskFilter.from_inputs("", "all", None, ["overdue"]).keeps(r)]
+        assert overdue and all(r["days_text"].startswith("Quá hạn") for r in overdue)
+        found = {r["stt"] for r in rows if TaskFilter.from_inputs("SO KHOA HOC", None, None, []).keeps(r)}
+        printed = set(s.scalars(select(Task.stt).join(Assignment).where(
+            Assignment.agency_id == me.agency_id,
+            Task.coordinators_text.contains("Sở Khoa học") | Task.lead_text.contains("Sở Khoa học"))))
+        assert found and found == printed
+        found = [r["stt"] for r in rows if TaskFilter.from_inputs("  mo hinh Y TE SO ", None, None, []).keeps(r)]
+        assert found == ["89"]  # "Triển khai mô hình y tế số, ..."
+        quarter = [r for r in rows if TaskFilter.from_inputs(None, None, None, ["quarter"]).keeps(r)]
+        assert all(date(2026, 10, 1) <= date.fromisoformat(r["due_iso"]) <= date(2026, 12, 31) for r in quarter)
+        garbage = TaskFilter.from_inputs({"x": 1}, ["done"], "3", "overdue")
+        assert garbage == TaskFilter()
+        with pytest.raises(NotAllowed):
+            agency_rows(s, me, plan, assignment_of(s, "so-khcn", "4").agency_id, DAY)
+
+
+def test_coordinated_tasks_come_from_named_agencies_and_groups(demo_db):
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        me = actor(s, "so-y-te")
+        rows = coordinated_rows(s, me, plan, me.agency_id)
+        own = set(s.scalars(select(Task.stt).join(Assignment).where(Assignment.agency_id == me.agency_id)))
+        assert rows and not ({r["stt"] for r in rows} & own)
+        # Task 2 names "Các sở, ngành" among its coordinators; Sở Y tế belongs to that group.
+        assert "2" in {r["stt"] for r in rows}
+
+
+def test_report_submission_twice_keeps_both_in_history(demo_db):
+    with demo_db.write() as s:
+        plan = s.scalar(select(Plan))
+        me = actor(s, "so-khcn")
+        status = report_status(s, me, plan, me.agency_id, DAY)
+        assert (status.period.key, status.deadline, status.days_left) == ("2026-11", date(2026, 11, 20), -3)
+        assert status.pending == status.assignments == 57 and status.submission is None
+        target = assignment_of(s, "so-khcn", "4")
+        save_update(s, me, target.id, target.version, DONE, when=WHEN)
+        first = submit_report(s, me, plan, me.agency_id, datetime(2026, 11, 19, 16, 0))
+        assert first.is_late is False and first.period == "2026-11"
+        second = submit_report(s, actor(s, "tgv"), plan, me.agency_id, WHEN)
+        assert second.id == first.id and second.is_late is True and second.version == 2
+        snapshot = json.loads(second.snapshot)
+        assert next(r for r in snapshot if r["stt"] == "4")["status"] == "done"
+        after = report_status(s, me, plan, me.agency_id, DAY)
+        assert after.pending == 56 and after.submission.times == 2 and after.submission.is_late
+    with demo_db.read() as s:
+        assert s.scalar(select(func.count(ReportSubmission.id))) == 1
+        logs = s.scalars(select(ChangeLog).where(ChangeLog.entity == "report_submission",
+                                                 ChangeLog.field == "submitted_at").order_by(ChangeLog.id)).all()
+        assert [(log.old_value, log.new_value) for log in logs] == [
+            (None, "2026-11-19T16:00:00"), ("2026-11-19T16:00:00", "2026-11-23T09:30:00")]
+        assert logs[1].on_behalf_of_agency_id == first.agency_id
+
+
+@pytest.mark.parametrize("username", ["so-y-te", "lanhdao"])
+def test_report_for_another_agency_is_refused(demo_db, username):
+    with demo_db.write() as s:
+        plan = s.scalar(select(Plan))
+        with pytest.raises(NotAllowed):
+            submit_report(s, actor(s, username), plan, actor(s, "so-khcn").agency_id, WHEN)
