@@ -9,9 +9,10 @@ import json
 
 
 class DashClient:
-    def __init__(self, client):
+    def __init__(self, client, dependencies: list[dict] | None = None):
+        """`dependencies` lets an anonymous client (which may not read them) forge posts."""
         self.client = client
-        self._dependencies: list[dict] | None = None
+        self._dependencies = dependencies
 
     def dependency(self, trigger: str) -> dict:
         """The server callback triggered by `trigger` ("component-id.property")."""

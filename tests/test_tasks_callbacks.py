@@ -1,0 +1,232 @@
+"""The workspace callbacks as HTTP endpoints (QUALITY.md A1, A2, I1, I5): real and forged posts
+through Flask's test client, with the database checked after each."""
+import logging
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from models import Agency, Assignment, ChangeLog, ReportSubmission, Task
+from services.demo import DEMO_PASSWORD
+from tests.conftest import make_app
+from tests.dash_client import DashClient
+
+SAVE, OPEN, SUBMIT, LOAD = "tasks-form-save.n_clicks", "tasks-grid.cellClicked", \
+    "tasks-report-submit.n_clicks", "tasks-agency.value"
+DONE_FORM = {"tasks-form-status": "done", "tasks-form-progress": 100, "tasks-form-completed-on": "",
+             "tasks-form-result": "Quyết định số 788/QĐ-UBND ngày 15/04/2026", "tasks-form-delay-reason": "",
+             "tasks-form-note": "Đã ban hành"}
+
+
+def logged_in(app, username):
+    """A DashClient for `username`, or for an anonymous visitor (username None)."""
+    client = app.server.test_client()
+    if username is None:
+        return DashClient(client, dependencies=logged_in(app, "tgv").client.get("/_dash-dependencies").get_json())
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    return DashClient(client)
+
+
+def ids(db, agency_code, stt):
+    with db.read() as s:
+        row = s.execute(select(Assignment.id, Assignment.version, Assignment.agency_id).join(Task)
+                        .join(Agency, Agency.id == Assignment.agency_id)
+                        .where(Agency.code == agency_code, Task.stt == stt)).one()
+    return row
+
+
+def state_of(db, assignment_id):
+    with db.read() as s:
+        a = s.get(Assignment, assignment_id)
+        logs = s.scalar(select(func.count(ChangeLog.id)))
+        return a.version, a.status, a.note, logs
+
+
+def save(dash, assignment_id, version, form=None):
+    return dash.call(SAVE, 1, {"tasks-form-assignment": assignment_id, "tasks-form-version": version,
+                               "tasks-form-loaded": {}, "tasks-refresh": 0, **(form or DONE_FORM)})
+
+
+def response_of(result):
+    assert result.status_code == 200, result.get_data(as_text=True)[:300]
+    return result.get_json()["response"]
+
+
+# ---- Reading -------------------------------------------------------------------------------------
+
+def test_agency_user_gets_its_own_rows_whatever_agency_it_asks_for(app, demo_db):
+    own, other = ids(demo_db, "so-y-te", "89"), ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, "so-y-te")
+    body = response_of(dash.call(LOAD, other.agency_id, {"tasks-narrow": False}))
+    rows = body["tasks-grid"]["rowData"]
+    with demo_db.read() as s:
+        expected = set(s.scalars(select(Assignment.id).where(Assignment.agency_id == own.agency_id)))
+    assert {r["id"] for r in rows} == expected and other.id not in expected
+    assert body["tasks-heading"]["children"] == "Đơn vị: Sở Y tế"
+    assert body["tasks-report-submit"]["disabled"] is False
+
+
+@pytest.mark.parametrize("username, can_write", [("tgv", True), ("lanhdao", False), ("admin", False)])
+def test_other_roles_choose_an_agency_and_only_the_secretariat_writes(app, demo_db, username, can_write):
+    target = ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, username)
+    options = response_of(dash.call("tasks-ready.data", True))["tasks-agency"]["options"]
+    assert {"label": "Sở Khoa học và Công nghệ", "value": target.agency_id} in options
+    body = response_of(dash.call(LOAD, target.agency_id, {"tasks-narrow": True}))
+    assert target.id in {r["id"] for r in body["tasks-grid"]["rowData"]}
+    assert [c.get("field", c.get("colId")) for c in body["tasks-grid"]["columnDefs"]] == ["stt", "title", "where"]
+    assert body["tasks-report-submit"]["disabled"] is (not can_write)
+    form = response_of(dash.call(OPEN, {"rowId": str(target.id), "colId": "title"}))
+    assert form["tasks-form-modal"]["is_open"] is True
+    assert form["tasks-form-save"]["disabled"] is (not can_write)
+
+
+@pytest.mark.parametrize("row_id", ["OTHER", "abc", None, "-1", "999999", {"x": 1}])
+def test_opening_someone_elses_or_a_forged_row_is_refused(app, demo_db, caplog, row_id):
+    other = ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, "so-y-te")
+    cell = {"rowId": str(other.id) if row_id == "OTHER" else row_id, "colId": "title"}
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        response = dash.call(OPEN, cell)
+    if row_id is None:
+        assert response.status_code == 204  # nothing clicked: no update
+        return
+    assert response.status_code == 403
+    assert "refused callback" in caplog.text and "so-y-te" in caplog.text
+
+
+def test_history_is_shown_to_whoever_may_see_the_agency(app, demo_db):
+    target = ids(demo_db, "so-khcn", "4")
+    response_of(save(logged_in(app, "tgv"), target.id, target.version))
+    form = response_of(logged_in(app, "lanhdao").call(OPEN, {"rowId": str(target.id)}))
+    history = str(form["tasks-form-history"]["children"])
+    assert "Tổ giúp việc BCĐ (Sở Khoa học và Công nghệ) (thay mặt Sở Khoa học và Công nghệ)" in history
+    assert "Chưa thực hiện" in history and "Đã hoàn thành" in history
+    assert form["tasks-form-version"]["data"] == 2
+
+
+# ---- Writing: the role × ownership matrix (A2) -----------------------------------------------
+
+@pytest.mark.parametrize("username, owner, expected", [
+    ("so-khcn", "so-khcn", 200), ("so-khcn", "so-y-te", 403), ("so-y-te", "so-y-te", 200),
+    ("tgv", "so-y-te", 200), ("tgv", "so-khcn", 200), ("lanhdao", "so-khcn", 403), ("admin", "so-y-te", 403),
+    (None, "so-khcn", 401),
+])
+def test_save_matrix(app, demo_db, caplog, username, owner, expected):
+    target = ids(demo_db, owner, "89" if owner == "so-y-te" else "4")
+    before = state_of(demo_db, target.id)
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        response = save(logged_in(app, username), target.id, target.version)
+    assert response.status_code == expected
+    after = state_of(demo_db, target.id)
+    if expected == 200:
+        assert response.get_json()["response"]["tasks-form-modal"]["is_open"] is False
+        assert after[:3] == (target.version + 1, "done", "Đã ban hành")
+        with demo_db.read() as s:
+            behalf = set(s.scalars(select(ChangeLog.on_behalf_of_agency_id).where(ChangeLog.entity_id == target.id)))
+        assert behalf == ({target.agency_id} if username == "tgv" else {None})
+    else:
+        assert after == before
+        if expected == 403:
+            assert "refused callback" in caplog.text
+
+
+@pytest.mark.parametrize("username, asks_for, expected, reported_for", [
+    ("so-khcn", "so-khcn", 200, "so-khcn"),
+    ("so-y-te", "so-khcn", 200, "so-y-te"),  # the agency asked for is ignored: it reports for itself
+    ("tgv", "so-khcn", 200, "so-khcn"), ("tgv", None, 403, None),
+    ("lanhdao", "so-khcn", 403, None), ("admin", "so-khcn", 403, None), (None, "so-khcn", 401, None),
+])
+def test_submit_matrix(app, demo_db, username, asks_for, expected, reported_for):
+    agency_id = ids(demo_db, asks_for, "4" if asks_for == "so-khcn" else "89").agency_id if asks_for else None
+    response = logged_in(app, username).call(SUBMIT, 1, {"tasks-agency": agency_id, "tasks-refresh": 3})
+    assert response.status_code == expected
+    with demo_db.read() as s:
+        reported = s.scalars(select(Agency.code).join(ReportSubmission, ReportSubmission.agency_id == Agency.id)).all()
+    assert reported == ([reported_for] if reported_for else [])
+    if expected == 200:
+        body = response.get_json()["response"]
+        assert body["tasks-refresh"]["data"] == 4
+        assert body["tasks-toast"]["children"].startswith("Đã nộp báo cáo kỳ Tháng ")
+
+
+def test_every_write_callback_is_in_the_matrix(app):
+    """A new write callback must be added to the matrices above."""
+    from callbacks.guard import POLICY_REGISTRY
+    writes = {key for key, policy in app.server.extensions[POLICY_REGISTRY].items() if policy.writes}
+    dash = logged_in(app, "tgv")
+    tested = {dash.dependency(SAVE)["output"], dash.dependency(SUBMIT)["output"]}
+    assert writes == tested
+
+
+# ---- No lost updates (I1) and bad input (I5) ---------------------------------------------------
+
+def test_second_writer_gets_a_conflict_and_the_first_writers_data_survives(app, demo_db):
+    target = ids(demo_db, "so-khcn", "4")
+    agency, secretariat = logged_in(app, "so-khcn"), logged_in(app, "tgv")
+    loaded = response_of(agency.call(OPEN, {"rowId": str(target.id)}))["tasks-form-loaded"]["data"]
+    response_of(secretariat.call(OPEN, {"rowId": str(target.id)}))
+    first = response_of(save(secretariat, target.id, target.version, {
+        **DONE_FORM, "tasks-form-status": "in_progress", "tasks-form-progress": 60,
+        "tasks-form-result": "", "tasks-form-delay-reason": "Chờ thẩm định", "tasks-form-note": "Ghi của Tổ giúp việc"}))
+    assert first["tasks-form-version"]["data"] == 2
+    second = agency.call(SAVE, 1, {"tasks-form-assignment": target.id, "tasks-form-version": target.version,
+                                   "tasks-form-loaded": loaded, "tasks-refresh": 5, **DONE_FORM})
+    body = response_of(second)
+    message = str(body["tasks-form-alert"]["children"])
+    assert "vừa được Tổ giúp việc BCĐ (Sở Khoa học và Công nghệ)" in message
+    assert "Tình trạng: Chưa thực hiện → Đang thực hiện" in message and "Tiến độ (%): 0% → 60%" in message
+    assert body["tasks-form-modal"]["is_open"] is True and body["tasks-form-version"]["data"] == 2
+    assert not any(key.startswith("tasks-form-") and "value" in props for key, props in body.items()), \
+        "the conflict must not overwrite what the user typed"
+    assert state_of(demo_db, target.id)[:3] == (2, "in_progress", "Ghi của Tổ giúp việc")
+    # Having seen the conflict, saving again with the new version applies the user's text.
+    response_of(save(agency, target.id, 2))
+    assert state_of(demo_db, target.id)[:3] == (3, "done", "Đã ban hành")
+
+
+@pytest.mark.parametrize("version", [None, "1", 1.5, True, [1], {"v": 1}])
+def test_payload_without_a_usable_version_is_refused(app, demo_db, version):
+    target = ids(demo_db, "so-khcn", "4")
+    before = state_of(demo_db, target.id)
+    body = response_of(save(logged_in(app, "so-khcn"), target.id, version))
+    assert "không có phiên bản" in str(body["tasks-form-alert"]["children"])
+    assert state_of(demo_db, target.id) == before
+
+
+def test_a_4mb_note_gets_a_vietnamese_message_and_nothing_is_saved(app, demo_db):
+    target = ids(demo_db, "so-khcn", "4")
+    before = state_of(demo_db, target.id)
+    body = response_of(save(logged_in(app, "so-khcn"), target.id, target.version,
+                            {**DONE_FORM, "tasks-form-note": "x" * (4 * 1024 * 1024)}))
+    assert body["tasks-form-note"]["invalid"] is True
+    assert body["tasks-form-note-feedback"]["children"].startswith("Ghi chú quá dài: tối đa 4.000 ký tự")
+    assert state_of(demo_db, target.id) == before
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+              st.text(max_size=40)),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.fixed_dictionaries({name: st.one_of(st.just(value), json_values)
+                                     for name, value in DONE_FORM.items()}),
+       use_current_version=st.booleans())
+def test_any_payload_is_either_saved_whole_or_not_at_all(demo_db, fields, use_current_version):
+    app = make_app(demo_db)
+    target = ids(demo_db, "so-khcn", "4")
+    version, _, _, logs = state_of(demo_db, target.id)
+    response = save(logged_in(app, "so-khcn"), target.id, version if use_current_version else version - 1, fields)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    body = response.get_json()["response"]
+    new_version, _, _, new_logs = state_of(demo_db, target.id)
+    if body["tasks-form-modal"]["is_open"] is False:  # saved
+        assert use_current_version and new_version == version + 1 and new_logs > logs
+    else:
+        assert (new_version, new_logs) == (version, logs)
