@@ -1,0 +1,125 @@
+"""QUALITY.md I2: several gunicorn workers writing at once lose nothing and never report
+"database is locked"; racing saves of one version let exactly one through (I1 across processes)."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Agency, Assignment, ChangeLog, Task
+from services.demo import DEMO_PASSWORD
+from tests.conftest import make_app
+from tests.dash_client import DashClient
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(demo_db, tmp_path):
+    port = _free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": demo_db.url, "SECRET_KEY": "concurrency-test"}
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+             "app:server"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/login", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("gunicorn did not start:\n" + log.read_text())
+            time.sleep(0.2)
+    yield base, log
+    process.terminate()
+    process.wait(timeout=15)
+
+
+class Browser:
+    """One logged-in user over real HTTP (its own cookie jar), as a browser tab would be."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        data = f"username={username}&password={DEMO_PASSWORD}".encode()
+        self.opener.open(f"{base}/login", data=data, timeout=30)
+
+    def post(self, payload: dict) -> tuple[int, dict]:
+        request = urllib.request.Request(f"{self.base}/_dash-update-component", data=json.dumps(payload).encode(),
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, {"error": error.read().decode(errors="replace")[:500]}
+
+
+def save_payload(dash: DashClient, assignment_id: int, version: int, note: str) -> dict:
+    return dash.payload("tasks-form-save.n_clicks", 1, {
+        "tasks-form-assignment": assignment_id, "tasks-form-version": version, "tasks-form-loaded": {},
+        "tasks-refresh": 0, "tasks-form-status": "in_progress", "tasks-form-progress": 10,
+        "tasks-form-delay-reason": "Đang chờ kinh phí", "tasks-form-note": note})
+
+
+def test_concurrent_saves_across_workers(gunicorn, demo_db):
+    base, log = gunicorn
+    app = make_app(demo_db)
+    local = app.server.test_client()
+    local.post("/login", data={"username": "tgv", "password": DEMO_PASSWORD})
+    dash = DashClient(local)
+    with demo_db.read() as s:
+        targets = s.execute(select(Assignment.id, Assignment.version).join(Task).order_by(Assignment.id)
+                            .limit(48)).all()
+        contested = s.execute(select(Assignment.id, Assignment.version).join(Task)
+                              .join(Agency, Agency.id == Assignment.agency_id)
+                              .where(Agency.code == "so-khcn", Task.stt == "4")).one()
+        logs_before = s.scalar(select(func.count(ChangeLog.id)))
+    targets = [t for t in targets if t.id != contested.id][:40]
+
+    def distinct_save(index_and_target):
+        index, target = index_and_target
+        return target.id, Browser(base, "tgv").post(save_payload(dash, target.id, target.version, f"ghi chú {index}"))
+
+    def racing_save(index):
+        return Browser(base, "tgv").post(save_payload(dash, contested.id, contested.version, f"tranh {index}"))
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        distinct = list(pool.map(distinct_save, enumerate(targets)))
+        racing = list(pool.map(racing_save, range(12)))
+
+    assert all(status == 200 for _, (status, _) in distinct), [r for r in distinct if r[1][0] != 200][:2]
+    assert all(status == 200 for status, _ in racing), [r for r in racing if r[0] != 200][:2]
+    acknowledged = {aid for aid, (_, body) in distinct if body["response"]["tasks-form-modal"]["is_open"] is False}
+    assert acknowledged == {t.id for t in targets}
+    winners = [body for _, body in racing if body["response"]["tasks-form-modal"]["is_open"] is False]
+    losers = [body for _, body in racing if body["response"]["tasks-form-modal"]["is_open"] is True]
+    assert len(winners) == 1 and len(losers) == 11
+    assert all("vừa được" in json.dumps(b["response"]["tasks-form-alert"], ensure_ascii=False) for b in losers)
+    with demo_db.read() as s:
+        notes = dict(s.execute(select(Assignment.id, Assignment.note).where(Assignment.id.in_(acknowledged))).all())
+        assert notes == {t.id: f"ghi chú {i}" for i, t in enumerate(targets)}
+        contested_row = s.get(Assignment, contested.id)
+        assert contested_row.version == contested.version + 1 and contested_row.note.startswith("tranh ")
+        # status, progress, delay reason and note: four log rows per acknowledged save.
+        assert s.scalar(select(func.count(ChangeLog.id))) == logs_before + 4 * (len(targets) + 1)
+    server_log = log.read_text()
+    assert "database is locked" not in server_log and "Traceback" not in server_log
