@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -33,6 +33,8 @@ class ChangeLog(Base):
     """Who changed what, when, from which value to which. Rows are never updated or deleted."""
 
     __tablename__ = "change_log"
+    # The history panel reads one entity's changes; at a million rows that needs its own index.
+    __table_args__ = (Index("ix_change_log_entity_entity_id", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # When the change takes effect (an imported status with "Ngày cập nhật" takes that date).

@@ -6,6 +6,10 @@ triggers it and never copies Dash's output keys (with their allow_duplicate hash
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
 
 
 class DashClient:
@@ -45,3 +49,43 @@ class DashClient:
     def call(self, trigger: str, value, values: dict | None = None):
         """Post and return the response; `values` gives the other inputs and states by component id."""
         return self.post(self.payload(trigger, value, values))
+
+
+class HttpResponse:
+    def __init__(self, status_code: int, body: bytes):
+        self.status_code = status_code
+        self.data = body
+
+    def get_json(self):
+        return json.loads(self.data)
+
+    def get_data(self, as_text: bool = False):
+        return self.data.decode(errors="replace") if as_text else self.data
+
+
+class HttpClient:
+    """A real HTTP client with its own cookie jar, shaped like Flask's test client for DashClient:
+    for a live server (gunicorn in the concurrency test, the benchmark)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def login(self, username: str, password: str) -> HttpClient:
+        data = urllib.parse.urlencode({"username": username, "password": password}).encode()
+        self.opener.open(f"{self.base}/login", data=data, timeout=60)
+        return self
+
+    def _send(self, request) -> HttpResponse:
+        try:
+            with self.opener.open(request, timeout=120) as response:
+                return HttpResponse(response.status, response.read())
+        except urllib.error.HTTPError as error:
+            return HttpResponse(error.code, error.read())
+
+    def get(self, path: str) -> HttpResponse:
+        return self._send(urllib.request.Request(f"{self.base}{path}"))
+
+    def post(self, path: str, data: str, content_type: str, headers: dict | None = None) -> HttpResponse:
+        return self._send(urllib.request.Request(f"{self.base}{path}", data=data.encode(),
+                                                 headers={"Content-Type": content_type, **(headers or {})}))

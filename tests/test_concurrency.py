@@ -8,7 +8,6 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy import func, select
 from models import Agency, Assignment, ChangeLog, Task
 from services.demo import DEMO_PASSWORD
 from tests.conftest import make_app
-from tests.dash_client import DashClient
+from tests.dash_client import DashClient, HttpClient
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 4
@@ -54,25 +53,6 @@ def gunicorn(demo_db, tmp_path):
     process.wait(timeout=15)
 
 
-class Browser:
-    """One logged-in user over real HTTP (its own cookie jar), as a browser tab would be."""
-
-    def __init__(self, base: str, username: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        data = f"username={username}&password={DEMO_PASSWORD}".encode()
-        self.opener.open(f"{base}/login", data=data, timeout=30)
-
-    def post(self, payload: dict) -> tuple[int, dict]:
-        request = urllib.request.Request(f"{self.base}/_dash-update-component", data=json.dumps(payload).encode(),
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, {"error": error.read().decode(errors="replace")[:500]}
-
-
 def save_payload(dash: DashClient, assignment_id: int, version: int, note: str) -> dict:
     return dash.payload("tasks-form-save.n_clicks", 1, {
         "tasks-form-assignment": assignment_id, "tasks-form-version": version, "tasks-form-loaded": {},
@@ -95,12 +75,16 @@ def test_concurrent_saves_across_workers(gunicorn, demo_db):
         logs_before = s.scalar(select(func.count(ChangeLog.id)))
     targets = [t for t in targets if t.id != contested.id][:40]
 
+    def post(payload):
+        response = DashClient(HttpClient(base).login("tgv", DEMO_PASSWORD)).post(payload)
+        return response.status_code, response.get_json() if response.status_code == 200 else response.get_data(True)
+
     def distinct_save(index_and_target):
         index, target = index_and_target
-        return target.id, Browser(base, "tgv").post(save_payload(dash, target.id, target.version, f"ghi chú {index}"))
+        return target.id, post(save_payload(dash, target.id, target.version, f"ghi chú {index}"))
 
     def racing_save(index):
-        return Browser(base, "tgv").post(save_payload(dash, contested.id, contested.version, f"tranh {index}"))
+        return post(save_payload(dash, contested.id, contested.version, f"tranh {index}"))
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         distinct = list(pool.map(distinct_save, enumerate(targets)))

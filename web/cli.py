@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import date, datetime
 
 import click
@@ -17,6 +18,7 @@ from services.demo import DEMO_PASSWORD, load_demo
 from services.plan_import import PlanSpec, import_plan
 from services.rollup import GROUPINGS, rollup
 from services.spreadsheet import ImportFailed
+from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from services.users import ROLES, UserError, create_user
 
 
@@ -147,6 +149,25 @@ def create_user_command(username, role, agency_name, province, password, full_na
         _fail(str(exc))
 
 
+@click.command("make-synthetic")
+@with_appcontext
+@click.option("--tasks", required=True, type=click.IntRange(1))
+@click.option("--agencies", required=True, type=click.IntRange(1))
+@click.option("--updates", default=0, type=click.IntRange(0), help="Số lần cập nhật có ngày (lịch sử).")
+@click.option("--leads", default=1, type=click.IntRange(1), help="Số cơ quan chủ trì mỗi nhiệm vụ.")
+@click.option("--seed", default=1, type=int, help="Cùng seed cho cùng dữ liệu.")
+def make_synthetic_command(tasks, agencies, updates, leads, seed):
+    """Create a synthetic province and plan at scale, for benchmarks (reproducible with --seed)."""
+    schema.upgrade(_db())
+    try:
+        with _db().write() as session:
+            summary = make_synthetic(session, tasks=tasks, agencies=agencies, updates=updates,
+                                     leads_per_task=leads, seed=seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(json.dumps({**asdict(summary), "password": SYNTHETIC_PASSWORD}, ensure_ascii=False, indent=2))
+
+
 def register_cli(server: Flask) -> None:
-    for command in (init_db, import_plan_command, rollup_command, create_user_command):
+    for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command):
         server.cli.add_command(command)
