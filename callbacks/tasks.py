@@ -14,8 +14,10 @@ from dash.exceptions import PreventUpdate
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
 from layouts import tasks as view
 from models import Database
-from services.assignment_updates import Outcome, describe_changes, save_update
+from services.assignment_updates import FORM_FIELDS, Outcome, describe_changes, save_update
 from services.clock import now, today
+from services.inputs import id_from_text, strict_int
+from services.periods import parse_period
 from services.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_for_agency
 from services.queries import active_plan, agency_name, vn_date
 from services.reports import report_status, submit_report
@@ -31,28 +33,17 @@ from services.workspace import (
 
 WRITE_FOR_AGENCY = Policy(AGENCY_WRITE_ROLES, writes=True,
                           description="đơn vị cho chính mình, hoặc Tổ giúp việc thay mặt đơn vị")
-FIELDS = view.FORM_FIELDS
 PAGE, FORM = view.PAGE, view.FORM
-
-
-def _as_int(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return None
 
 
 def _bump(refresh) -> int:
     """A new value for the refresh store, which reloads the grid, summary and report panel."""
-    return refresh + 1 if isinstance(refresh, int) and not isinstance(refresh, bool) else 1
+    return (strict_int(refresh) or 0) + 1
 
 
 def _agency_for(actor: Actor, requested) -> int | None:
     """An agency user always works on its own agency; other roles pick one (checked later)."""
-    return actor.agency_id if actor.is_agency else _as_int(requested)
+    return actor.agency_id if actor.is_agency else id_from_text(requested)
 
 
 def choose_agency(actor: Actor, db: Database, _ready):
@@ -87,7 +78,8 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
     except NotAllowed as exc:
         refuse(str(exc))
     sections = {row["section_id"]: row["section"] for row in rows if row["section_id"]}
-    shown = [row for row in rows if TaskFilter.from_inputs(search, status, _as_int(section), flags).keeps(row)]
+    task_filter = TaskFilter.from_inputs(search, status, section, flags)
+    shown = [row for row in rows if task_filter.keeps(row)]
     tiles = Counter(row["situation"] for row in rows)
     tiles["due_soon"] = sum(row["due_soon"] for row in rows)
     sentence = report_sentence(totals[0].counts) if totals else "Đơn vị chưa được giao nhiệm vụ chủ trì."
@@ -111,7 +103,7 @@ def open_form(actor: Actor, db: Database, cell):
     version, loaded values, history, save disabled)."""
     if not isinstance(cell, dict) or cell.get("rowId") is None:
         raise PreventUpdate
-    assignment_id = _as_int(cell.get("rowId"))
+    assignment_id = id_from_text(cell.get("rowId"))
     try:
         with db.read() as session:
             detail = assignment_detail(session, actor, assignment_id, today())
@@ -124,7 +116,7 @@ def open_form(actor: Actor, db: Database, cell):
     return (
         True, f"STT {detail['stt']}. {detail['title']}",
         view.form_task(detail),
-        *[values[name] for name in FIELDS], *[False] * len(FIELDS), *[""] * len(FIELDS),
+        *[values[name] for name in FORM_FIELDS], *[False] * len(FORM_FIELDS), *[""] * len(FORM_FIELDS),
         notice, detail["id"], detail["version"], values, view.history_table(history), not detail["can_edit"],
     )
 
@@ -135,11 +127,11 @@ def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, load
         raise PreventUpdate
     try:
         with db.write() as session:
-            result = save_update(session, actor, assignment_id, version, dict(zip(FIELDS, values)))
+            result = save_update(session, actor, assignment_id, version, dict(zip(FORM_FIELDS, values)))
     except NotAllowed as exc:
         refuse(str(exc))
-    invalid = [name in result.errors for name in FIELDS]
-    feedback = [result.errors.get(name, "") for name in FIELDS]
+    invalid = [name in result.errors for name in FORM_FIELDS]
+    feedback = [result.errors.get(name, "") for name in FORM_FIELDS]
     bumped = _bump(refresh)
     if result.outcome is Outcome.SAVED:
         return (*invalid, *feedback, None, result.version, result.current, False, bumped, True,
@@ -164,12 +156,11 @@ def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh):
             if plan is None:
                 raise NotAllowed("no plan")
             submission = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
-            label = report_status(session, actor, plan, submission.agency_id, today()).period.label
     except NotAllowed as exc:
         refuse(str(exc))
     bumped = _bump(refresh)
     timing = "nộp muộn" if submission.is_late else "đúng hạn"
-    return bumped, True, f"Đã nộp báo cáo kỳ {label} ({timing})."
+    return bumped, True, f"Đã nộp báo cáo kỳ {parse_period(submission.period).label} ({timing})."
 
 
 def register(app: Dash) -> None:
@@ -204,9 +195,9 @@ def register(app: Dash) -> None:
         Input(f"{PAGE}-section", "value"), Input(f"{PAGE}-flags", "value"), Input(f"{PAGE}-refresh", "data"),
         Input(f"{PAGE}-narrow", "data"),
     )(load_tasks)
-    field_outputs = [Output(view.field_id(name), "value") for name in FIELDS]
-    invalid_outputs = [Output(view.field_id(name), "invalid") for name in FIELDS]
-    feedback_outputs = [Output(f"{view.field_id(name)}-feedback", "children") for name in FIELDS]
+    field_outputs = [Output(view.field_id(name), "value") for name in FORM_FIELDS]
+    invalid_outputs = [Output(view.field_id(name), "invalid") for name in FORM_FIELDS]
+    feedback_outputs = [Output(f"{view.field_id(name)}-feedback", "children") for name in FORM_FIELDS]
     guarded_callback(
         app, READ_ANY_ROLE,
         Output(f"{FORM}-modal", "is_open"), Output(f"{FORM}-title", "children"), Output(f"{FORM}-task", "children"),
@@ -228,7 +219,7 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-toast", "is_open"), Output(f"{PAGE}-toast", "children"),
         Input(f"{FORM}-save", "n_clicks"),
         State(f"{FORM}-assignment", "data"), State(f"{FORM}-version", "data"), State(f"{FORM}-loaded", "data"),
-        State(f"{PAGE}-refresh", "data"), *[State(view.field_id(name), "value") for name in FIELDS],
+        State(f"{PAGE}-refresh", "data"), *[State(view.field_id(name), "value") for name in FORM_FIELDS],
         prevent_initial_call=True,
     )(save_form)
     guarded_callback(

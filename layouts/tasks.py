@@ -7,12 +7,11 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts.grid import GRID_LOCALE
+from services.assignment_updates import MAX_TEXT_LENGTH
 from services.statuses import STATUS_LABELS
 
 PAGE = "tasks"
 FORM = f"{PAGE}-form"
-FORM_FIELDS = ("status", "progress", "completed_on", "result", "delay_reason", "note")
-MAX_TEXT = 4000
 ALL = "all"
 
 SITUATION_CLASSES = {
@@ -124,7 +123,7 @@ def _form() -> dbc.Modal:
     def text_area(name: str, label: str, rows: int, placeholder: str = "") -> html.Div:
         return html.Div([
             dbc.Label(label, html_for=field_id(name), id=f"{field_id(name)}-label"),
-            dbc.Textarea(id=field_id(name), rows=rows, maxLength=MAX_TEXT, placeholder=placeholder),
+            dbc.Textarea(id=field_id(name), rows=rows, maxLength=MAX_TEXT_LENGTH, placeholder=placeholder),
             dbc.FormFeedback(id=f"{field_id(name)}-feedback", type="invalid"),
         ], className="mb-3")
 

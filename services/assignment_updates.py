@@ -21,6 +21,7 @@ from models import Assignment, Plan, Task, User
 from services.clock import now
 from services.deadlines import parse_date
 from services.history import apply_assignment_change
+from services.inputs import strict_int
 from services.permissions import Actor, NotAllowed, can_act_for_agency
 from services.queries import vn_date, vn_number
 from services.rollup import assignment_situations
@@ -195,11 +196,11 @@ def _writer_label(session: Session, assignment: Assignment) -> str:
     return f"{who} lúc {vn_date(assignment.updated_at)}" if assignment.updated_at else who
 
 
-def load_for_update(session: Session, actor: Actor, assignment_id: Any, *, lock: bool = False) -> Assignment:
-    """The assignment if the actor may update it; NotAllowed otherwise (also for unknown ids)."""
-    if isinstance(assignment_id, bool) or not isinstance(assignment_id, int):
+def _load_for_update(session: Session, actor: Actor, assignment_id: Any) -> Assignment:
+    """The assignment, locked, if the actor may update it; NotAllowed otherwise (also unknown ids)."""
+    if strict_int(assignment_id) is None:
         raise NotAllowed("assignment id missing or malformed")
-    assignment = session.get(Assignment, assignment_id, with_for_update=lock)
+    assignment = session.get(Assignment, assignment_id, with_for_update=True)
     if assignment is None or not can_act_for_agency(actor, assignment.agency_id):
         raise NotAllowed(f"user {actor.username} may not update assignment {assignment_id}")
     return assignment
@@ -214,9 +215,9 @@ def save_update(
     The row is locked for the check-and-write (FOR UPDATE on PostgreSQL; SQLite's write unit of
     work already holds the database write lock), so two saves of one version cannot both pass.
     """
-    assignment = load_for_update(session, actor, assignment_id, lock=True)
+    assignment = _load_for_update(session, actor, assignment_id)
     current = form_values(assignment)
-    if isinstance(version, bool) or not isinstance(version, int):
+    if strict_int(version) is None:
         return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
             "Biểu mẫu không có phiên bản dữ liệu nên không được lưu. Hãy đóng và mở lại nhiệm vụ."))
     if version != assignment.version:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, ReportSubmission, Task, User
 from services.history import record_change
+from services.inputs import strict_int
 from services.periods import Period, reporting_period
 from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
 from services.statuses import Status
@@ -92,7 +93,7 @@ def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
 
 def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, when: datetime) -> ReportSubmission:
     """Record (or re-record) the agency's report for the current period."""
-    if isinstance(agency_id, bool) or not isinstance(agency_id, int) or session.get(Agency, agency_id) is None:
+    if strict_int(agency_id) is None or session.get(Agency, agency_id) is None:
         raise NotAllowed("agency missing or malformed")
     if not can_act_for_agency(actor, agency_id):
         raise NotAllowed(f"user {actor.username} may not report for agency {agency_id}")

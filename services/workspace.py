@@ -15,6 +15,7 @@ from services.agencies import groups_of
 from services.assignment_updates import FIELD_LABELS, display_value, form_values
 from services.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
 from services.periods import period_containing
+from services.inputs import id_from_text, strict_int
 from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
 from services.queries import vn_date
 from services.reports import current_period, needs_update
@@ -43,7 +44,7 @@ class TaskFilter:
         return cls(
             text=fold(text) if isinstance(text, str) else "",
             status=status_from(status),
-            section_id=section_id if isinstance(section_id, int) and not isinstance(section_id, bool) else None,
+            section_id=id_from_text(section_id),
             overdue="overdue" in flags,
             due_this_quarter="quarter" in flags,
             needs_update="needs_update" in flags,
@@ -78,6 +79,14 @@ def _days_text(situation: Situation, due: date | None, today: date) -> str:
 def _require_view(actor: Actor, agency_id: int) -> None:
     if not can_view_agency(actor, agency_id):
         raise NotAllowed(f"user {actor.username} may not see agency {agency_id}")
+
+
+def _visible_assignment(session: Session, actor: Actor, assignment_id: Any) -> Assignment:
+    assignment = session.get(Assignment, assignment_id) if strict_int(assignment_id) is not None else None
+    if assignment is None:
+        raise NotAllowed(f"no assignment {assignment_id!r}")
+    _require_view(actor, assignment.agency_id)
+    return assignment
 
 
 def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> list[dict]:
@@ -176,12 +185,7 @@ def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int)
 def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today: date) -> dict:
     """What the update form shows: the task, the saved values, the version and whether the actor
     may edit (a leader, or the secretariat for another province's data, only reads)."""
-    if isinstance(assignment_id, bool) or not isinstance(assignment_id, int):
-        raise NotAllowed("assignment id missing or malformed")
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotAllowed(f"no assignment {assignment_id}")
-    _require_view(actor, assignment.agency_id)
+    assignment = _visible_assignment(session, actor, assignment_id)
     task = session.get(Task, assignment.task_id)
     plan = session.get(Plan, task.plan_id)
     section = session.get(Section, task.section_id) if task.section_id else None
@@ -209,10 +213,7 @@ def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today:
 
 def assignment_history(session: Session, actor: Actor, assignment_id: int) -> list[dict]:
     """Every change of the assignment, oldest first: when, who (and on whose behalf), old → new."""
-    assignment = session.get(Assignment, assignment_id)
-    if assignment is None:
-        raise NotAllowed(f"no assignment {assignment_id}")
-    _require_view(actor, assignment.agency_id)
+    _visible_assignment(session, actor, assignment_id)
     behalf = aliased(Agency)
     rows = session.execute(
         select(ChangeLog, User.full_name, User.username, behalf.name)

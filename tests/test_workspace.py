@@ -148,8 +148,10 @@ def test_rows_filters_and_diacritic_free_search(demo_db):
         assert found == ["89"]  # "Triển khai mô hình y tế số, ..."
         quarter = [r for r in rows if TaskFilter.from_inputs(None, None, None, ["quarter"]).keeps(r)]
         assert all(date(2026, 10, 1) <= date.fromisoformat(r["due_iso"]) <= date(2026, 12, 31) for r in quarter)
-        garbage = TaskFilter.from_inputs({"x": 1}, ["done"], "3", "overdue")
+        garbage = TaskFilter.from_inputs({"x": 1}, ["done"], "3 OR 1=1", "overdue")
         assert garbage == TaskFilter()
+        assert TaskFilter.from_inputs("", "done", "3", ["quarter"]) == TaskFilter(
+            status="done", section_id=3, due_this_quarter=True)
         with pytest.raises(NotAllowed):
             agency_rows(s, me, plan, assignment_of(s, "so-khcn", "4").agency_id, DAY)
 
