@@ -56,20 +56,23 @@ def choose_agency(actor: Actor, db: Database, _ready):
     return options, {"display": "block"}
 
 
+def _empty_page(message: str, columns: list[dict]) -> tuple:
+    return message, "", True, [], [], columns, view.section_options([]), [], ""
+
+
 def load_tasks(actor: Actor, db: Database, agency_value, search, status, section, flags, _refresh, narrow):
     """Returns (heading, report panel, submit disabled, summary, rows, columns, section options,
     coordinated rows, count text)."""
     columns = view.task_columns(narrow is True)
     agency_id = _agency_for(actor, agency_value)
-    empty = ("", "", True, [], [], columns, view.section_options([]), [], "")
     if agency_id is None:
-        return ("Chọn một đơn vị để xem nhiệm vụ.", *empty[1:])
+        return _empty_page("Chọn một đơn vị để xem nhiệm vụ.", columns)
     day = today()
     try:
         with db.read() as session:
             plan = active_plan(session, actor)
             if plan is None:
-                return ("Chưa có kế hoạch nào.", *empty[1:])
+                return _empty_page("Chưa có kế hoạch nào.", columns)
             rows = agency_rows(session, actor, plan, agency_id, day)
             coordinated = coordinated_rows(session, actor, plan, agency_id)
             report = report_status(session, actor, plan, agency_id, day)
