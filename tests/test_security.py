@@ -140,6 +140,15 @@ def test_callback_without_policy_is_refused(client, auth, caplog):
     assert "no server policy" in caplog.text
 
 
+def test_clientside_callbacks_cannot_be_posted_to(client, auth, caplog):
+    """They run in the browser; a forged POST naming one is refused, not dispatched."""
+    auth.login("tgv")
+    payload = callback_payload("tasks-narrow.data", [{"id": "tasks-ready", "property": "data", "value": True}])
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        assert post_callback(client, payload).status_code == 403
+    assert "no server policy" in caplog.text
+
+
 def test_agency_home_shows_only_its_own_standing(client, auth, demo_db):
     auth.login("so-y-te")
     section = post_callback(client, home_payload()).get_json()["response"]["home-agency-section"]["children"]
