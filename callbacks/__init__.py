@@ -1,7 +1,7 @@
 """Dash callbacks, registered explicitly per page (one app per test works)."""
 from dash import Dash
 
-from callbacks import home, router, tasks
+from callbacks import home, overdue, overview, router, tasks
 from callbacks.guard import install_deny_by_default
 
 
@@ -10,3 +10,5 @@ def register(app: Dash) -> None:
     router.register(app)
     home.register(app)
     tasks.register(app)
+    overview.register(app)
+    overdue.register(app)

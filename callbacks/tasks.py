@@ -7,6 +7,7 @@ NotAllowed; every refusal is logged and answered 403.
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
@@ -46,14 +47,18 @@ def _agency_for(actor: Actor, requested) -> int | None:
     return actor.agency_id if actor.is_agency else id_from_text(requested)
 
 
-def choose_agency(actor: Actor, db: Database, _ready):
-    """Returns (options, box style): only secretariat, leaders and admins choose an agency."""
+def choose_agency(actor: Actor, db: Database, _ready, search):
+    """Returns (options, chosen, box style): only secretariat, leaders and admins choose an agency;
+    "?don-vi=ID" (a click on the overview) preselects one of the options."""
     if actor.is_agency:
-        return [], {"display": "none"}
+        return [], None, {"display": "none"}
     with db.read() as session:
         plan = active_plan(session, actor)
         options = agency_options(session, actor, plan) if plan else []
-    return options, {"display": "block"}
+    requested = id_from_text(parse_qs((search or "").lstrip("?")).get("don-vi", [""])[0]) \
+        if isinstance(search, str) else None
+    chosen = requested if any(o["value"] == requested for o in options) else None
+    return options, chosen, {"display": "block"}
 
 
 def _empty_page(message: str, columns: list[dict]) -> tuple:
@@ -184,8 +189,9 @@ def register(app: Dash) -> None:
     )
     guarded_callback(
         app, READ_ANY_ROLE,
-        Output(f"{PAGE}-agency", "options"), Output(f"{PAGE}-agency-box", "style"),
-        Input(f"{PAGE}-ready", "data"),
+        Output(f"{PAGE}-agency", "options"), Output(f"{PAGE}-agency", "value"),
+        Output(f"{PAGE}-agency-box", "style"),
+        Input(f"{PAGE}-ready", "data"), State("url", "search"),
     )(choose_agency)
     guarded_callback(
         app, READ_ANY_ROLE,

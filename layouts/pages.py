@@ -10,8 +10,8 @@ from typing import Callable
 
 from dash.development.base_component import Component
 
-from layouts import home, tasks
-from services.permissions import ALL_ROLES
+from layouts import home, overdue, overview, tasks
+from services.permissions import ALL_ROLES, READ_ALL_ROLES
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Page:
 PAGES = [
     Page(home.PAGE, "/", "Tổng quan", ALL_ROLES, home.layout),
     Page(tasks.PAGE, "/nhiem-vu", "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout),
+    Page(overview.PAGE, "/tong-hop", "Tổng hợp", READ_ALL_ROLES, overview.layout),
+    Page(overdue.PAGE, "/qua-han", "Quá hạn", READ_ALL_ROLES, overdue.layout),
 ]
 
 

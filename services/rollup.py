@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -53,6 +53,7 @@ class GroupCounts:
     key: int | None
     name: str
     counts: Counts
+    last_update: datetime | None = None
 
     def as_dict(self) -> dict:
         return {"key": self.key, "name": self.name, **self.counts.as_dict()}
@@ -165,6 +166,7 @@ def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Sele
         count_if(unit.c.status == Status.NOT_STARTED.value).label("not_started"),
         count_if(rule["overdue"]).label("overdue"),
         count_if(rule["ongoing"]).label("ongoing"),
+        func.max(unit.c.last_update).label("last_update"),
     )
 
 
@@ -215,6 +217,42 @@ def _assignment_units(plan: Plan, as_of: date | None):
         .join(Task, Task.id == states.c.task_id)
         .subquery("units")
     )
+
+
+def _category(unit, plan: Plan, as_of: date, category: str):
+    """The condition behind one of COUNT_KEYS, so every count can list what it counts."""
+    rule = _classification(unit, plan, as_of)
+    conditions = {
+        "total": literal(True),
+        "done": rule["done"],
+        "done_on_time": and_(rule["done"], ~rule["late"]),
+        "done_late": rule["late"],
+        "in_progress": unit.c.status == Status.IN_PROGRESS.value,
+        "not_started": unit.c.status == Status.NOT_STARTED.value,
+        "overdue": rule["overdue"],
+        "ongoing": rule["ongoing"],
+        "due_soon": rule["due_soon"],
+    }
+    if category not in conditions:
+        raise ValueError(f"unknown category {category!r}")
+    return conditions[category]
+
+
+def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
+                  due_between: tuple[date, date] | None = None) -> Select:
+    """Ids and rolled-up status of the top-level tasks behind `plan_rollup(...)[category]`."""
+    units = _task_units(plan, as_of)
+    query = select(units.c.task_id, units.c.status).where(_category(units, plan, as_of or today(), category))
+    if due_between is not None:
+        query = query.where(units.c.due_date.between(*due_between))
+    return query
+
+
+def assignments_counted(plan: Plan, category: str, as_of: date | None = None) -> Select:
+    """Ids and effective status of the assignments behind `agency_rollup(...)[category]`."""
+    units = _assignment_units(plan, as_of)
+    return select(units.c.assignment_id, units.c.status, units.c.last_update) \
+        .where(_category(units, plan, as_of or today(), category))
 
 
 class Situation(StrEnum):
@@ -292,11 +330,15 @@ def _row_counts(row) -> Counts:
     return Counts(**{k: int(getattr(row, k) or 0) for k in COUNT_KEYS})
 
 
-def plan_rollup(session: Session, plan: Plan, as_of: date | None = None) -> Counts:
-    """Counts of the plan's top-level tasks, now (as_of None) or at the end of `as_of`."""
+def plan_rollup(session: Session, plan: Plan, as_of: date | None = None,
+                due_between: tuple[date, date] | None = None) -> Counts:
+    """Counts of the plan's top-level tasks, now (as_of None) or at the end of `as_of`; with
+    `due_between`, only the tasks due in that window (a quarter's own view)."""
     units = _task_units(plan, as_of)
-    row = session.execute(_classified_counts(units, [], plan, as_of or today()).select_from(units)).one()
-    return _row_counts(row)
+    query = _classified_counts(units, [], plan, as_of or today()).select_from(units)
+    if due_between is not None:
+        query = query.where(units.c.due_date.between(*due_between))
+    return _row_counts(session.execute(query).one())
 
 
 def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
@@ -308,7 +350,8 @@ def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> l
         .join(counts, counts.c.section_id == Section.id)
         .order_by(Section.position)
     ).all()
-    return [GroupCounts(r.id, f"{r.code}. {r.title}" if r.code else r.title, _row_counts(r)) for r in rows]
+    return [GroupCounts(r.id, f"{r.code}. {r.title}" if r.code else r.title, _row_counts(r), r.last_update)
+            for r in rows]
 
 
 def agency_rollup(session: Session, plan: Plan, as_of: date | None = None,
@@ -324,7 +367,7 @@ def agency_rollup(session: Session, plan: Plan, as_of: date | None = None,
         .join(counts, counts.c.agency_id == Agency.id)
         .order_by(Agency.name)
     ).all()
-    return [GroupCounts(r.id, r.name, _row_counts(r)) for r in rows]
+    return [GroupCounts(r.id, r.name, _row_counts(r), r.last_update) for r in rows]
 
 
 def rollup(session: Session, plan: Plan, by: str = "plan", as_of: date | None = None):

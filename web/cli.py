@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from datetime import date, datetime
 
 import click
@@ -17,6 +18,10 @@ from services.agencies import AgencyDirectory
 from services.demo import DEMO_PASSWORD, load_demo
 from services.plan_import import PlanSpec, import_plan
 from services.rollup import GROUPINGS, rollup
+from services.clock import today
+from services.dashboard import selection_for
+from services.export import ReportRequest, build_report
+from services.periods import InvalidPeriod
 from services.spreadsheet import ImportFailed
 from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from services.users import ROLES, UserError, create_user
@@ -168,6 +173,27 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed):
     click.echo(json.dumps({**asdict(summary), "password": SYNTHETIC_PASSWORD}, ensure_ascii=False, indent=2))
 
 
+@click.command("export-report")
+@with_appcontext
+@click.option("--plan", "plan_id", required=True, type=int)
+@click.option("--period", required=True, help="2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .xlsx cần ghi.")
+def export_report_command(plan_id, period, out):
+    """Write the Excel report (summary, task appendix, overdue list, by agency) as of a period."""
+    try:
+        selection = selection_for(period)
+    except InvalidPeriod as exc:
+        _fail(str(exc))
+    with _db().read() as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            _fail(f"Không có kế hoạch mã {plan_id}.")
+        data = build_report(session, plan, ReportRequest(selection.label, selection.day, today()))
+    Path(out).write_bytes(data)
+    click.echo(f"Đã ghi báo cáo {selection.label} vào {out}.")
+
+
 def register_cli(server: Flask) -> None:
-    for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command):
+    for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command,
+                    export_report_command):
         server.cli.add_command(command)

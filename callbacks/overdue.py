@@ -1,0 +1,55 @@
+"""Nhiệm vụ quá hạn: the overdue board and what falls due soon, filtered by section and agency."""
+from __future__ import annotations
+
+from dash import Dash, Input, Output
+from dash.exceptions import PreventUpdate
+from sqlalchemy import select
+
+from callbacks.guard import guarded_callback
+from callbacks.overview import READ_PROVINCE
+from layouts import overdue as view
+from models import Agency, Assignment, Database, Section, Task
+from services.clock import today
+from services.dashboard import BOARD_LIMIT, overdue_board
+from services.inputs import id_from_text
+from services.permissions import Actor
+from services.queries import active_plan, vn_number
+
+PAGE = view.PAGE
+
+
+def load_board(actor: Actor, db: Database, section, agency):
+    """Returns (section options, agency options, summary, bands, overdue rows, soon summary, soon rows)."""
+    now = today()
+    section_id, agency_id = id_from_text(section), id_from_text(agency)
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        if plan is None:
+            raise PreventUpdate
+        late = overdue_board(session, plan, now, "overdue", section_id, agency_id)
+        soon = overdue_board(session, plan, now, "due_soon", section_id, agency_id)
+        sections = session.execute(select(Section.id, Section.code + ". " + Section.title)
+                                   .where(Section.plan_id == plan.id, Section.appendix == "tasks")
+                                   .order_by(Section.position)).all()
+        agencies = session.execute(select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+                                   .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+                                   .distinct().order_by(Agency.name)).all()
+        due_soon_days = plan.due_soon_days
+    shown = (f" (hiển thị {vn_number(BOARD_LIMIT)} phần việc trễ lâu nhất; lọc theo nhóm hoặc đơn vị để xem hết)"
+             if late.total > len(late.rows) else "")
+    return (
+        view.options(sections, "Mọi nhóm"), view.options(agencies, "Mọi đơn vị"),
+        f"{vn_number(late.total)} phần việc quá hạn tính đến {now:%d/%m/%Y}{shown}.", view.bands(late.bands),
+        late.rows, f"{vn_number(soon.total)} phần việc đến hạn trong {due_soon_days} ngày tới.", soon.rows,
+    )
+
+
+def register(app: Dash) -> None:
+    guarded_callback(
+        app, READ_PROVINCE,
+        Output(f"{PAGE}-section", "options"), Output(f"{PAGE}-agency", "options"),
+        Output(f"{PAGE}-summary", "children"), Output(f"{PAGE}-bands", "children"),
+        Output(f"{PAGE}-board", "rowData"), Output(f"{PAGE}-soon-summary", "children"),
+        Output(f"{PAGE}-soon", "rowData"),
+        Input(f"{PAGE}-section", "value"), Input(f"{PAGE}-agency", "value"),
+    )(load_board)

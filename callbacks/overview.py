@@ -1,0 +1,165 @@
+"""Tổng hợp: the period selector, the plan as of that period, click-through lists and the export.
+
+Leaders, the secretariat and admins see the whole province; agency users have no access (their
+own workspace shows their part), so the policy refuses them before any query runs.
+"""
+from __future__ import annotations
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc
+from dash.exceptions import PreventUpdate
+
+from callbacks.guard import Policy, guarded_callback
+from layouts import overview as view
+from models import Database
+from services.clock import today
+from services.dashboard import (
+    CATEGORY_LABELS,
+    Selection,
+    agency_table,
+    as_of_for,
+    completion_series,
+    compliance,
+    overview,
+    periods_of,
+    section_table,
+    selection_for,
+    tasks_behind,
+)
+from services.export import ReportRequest, build_report
+from services.inputs import id_from_text
+from services.periods import InvalidPeriod
+from services.permissions import READ_ALL_ROLES, Actor
+from services.queries import active_plan
+from services.rollup import report_sentence
+
+READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
+PAGE = view.PAGE
+
+
+def _selection(kind, period_key, day) -> Selection | None:
+    key = day if kind == "date" else period_key
+    try:
+        return selection_for(key) if isinstance(key, str) else None
+    except InvalidPeriod:
+        return None
+
+
+def period_options(actor: Actor, db: Database, kind):
+    """Returns (options, value, period box style, date box style) for the chosen kind."""
+    if kind == "date":
+        return [], None, {"display": "none"}, {"display": "block"}
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        periods = periods_of(plan, kind if kind in {"month", "quarter", "half", "year"} else "quarter", today()) \
+            if plan else []
+    options = [{"label": p.label, "value": p.key} for p in periods]
+    return options, options[0]["value"] if options else None, {"display": "block"}, {"display": "none"}
+
+
+def load_overview(actor: Actor, db: Database, kind, period_key, day):
+    """Returns (sentence, change, tiles, quarter title, quarter tiles, 3 figures, agencies, sections,
+    compliance rows, compliance columns, compliance note)."""
+    selection = _selection(kind, period_key, day)
+    if selection is None:
+        raise PreventUpdate
+    now = today()
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        if plan is None:
+            raise PreventUpdate
+        result = overview(session, plan, selection, now)
+        as_of = as_of_for(result.current.day, now)
+        agencies = agency_table(session, plan, as_of)
+        sections = section_table(session, plan, as_of)
+        series = completion_series(session, plan, result.current.day, now)
+        reports = compliance(session, plan, now)
+        deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
+                         f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
+    counts = result.current.counts.as_dict()
+    changes = "; ".join(f"{CATEGORY_LABELS[key]}: {result.change(key)}" for key in ("done", "in_progress", "overdue"))
+    quarter = result.quarter_counts.as_dict()
+    return (
+        f"Tính đến {result.current.label} ({result.current.day:%d/%m/%Y}): {report_sentence(result.current.counts)}",
+        changes + ".",
+        view.tiles(counts, counts["total"], "plan", view.TILES),
+        f"Nhiệm vụ đến hạn trong {result.quarter.label}: {quarter['total']:02d}",
+        view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
+        view.section_bars(sections), view.trend(series), view.donut(counts),
+        agencies, sections,
+        reports.rows, view.compliance_columns([(p.key, p.label) for p in reports.periods]), deadline_note,
+    )
+
+
+def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
+    """Returns (title, rows, box style): the tasks behind the clicked number."""
+    clicked = ctx.triggered_id
+    selection = _selection(kind, period_key, day)
+    if not isinstance(clicked, dict) or selection is None or not any(_clicks or []):
+        raise PreventUpdate
+    category, scope = clicked.get("key"), clicked.get("scope")
+    if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
+        raise PreventUpdate
+    now = today()
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        result = overview(session, plan, selection, now)
+        window = (result.quarter.start, result.quarter.end) if scope == "quarter" else None
+        rows = tasks_behind(session, plan, category, as_of_for(result.current.day, now), window)
+    where = f"đến hạn trong {result.quarter.label}" if scope == "quarter" else f"tính đến {result.current.label}"
+    return f"{CATEGORY_LABELS[category]} ({where}): {len(rows)} nhiệm vụ", rows, {"display": "block"}
+
+
+def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
+    if not n_clicks:
+        raise PreventUpdate
+    selection = _selection(kind, period_key, day)
+    if selection is None:
+        raise PreventUpdate
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        data = build_report(session, plan, ReportRequest(selection.label, selection.day, today()))
+    return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
+
+
+def open_agency(_actor: Actor, _db: Database, cell):
+    """Clicking an agency opens its workspace, read-only for leaders (the page checks again)."""
+    agency_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
+    if agency_id is None:
+        raise PreventUpdate
+    return f"/nhiem-vu?don-vi={agency_id}"
+
+
+def register(app: Dash) -> None:
+    selector = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value")]
+    guarded_callback(
+        app, READ_PROVINCE,
+        Output(f"{PAGE}-period", "options"), Output(f"{PAGE}-period", "value"),
+        Output(f"{PAGE}-period-box", "style"), Output(f"{PAGE}-date-box", "style"),
+        Input(f"{PAGE}-kind", "value"),
+    )(period_options)
+    guarded_callback(
+        app, READ_PROVINCE,
+        Output(f"{PAGE}-sentence", "children"), Output(f"{PAGE}-change", "children"),
+        Output(f"{PAGE}-tiles", "children"), Output(f"{PAGE}-quarter-title", "children"),
+        Output(f"{PAGE}-quarter", "children"), Output(f"{PAGE}-by-section", "figure"),
+        Output(f"{PAGE}-trend", "figure"), Output(f"{PAGE}-donut", "figure"),
+        Output(f"{PAGE}-agencies", "rowData"), Output(f"{PAGE}-sections", "rowData"),
+        Output(f"{PAGE}-compliance", "rowData"), Output(f"{PAGE}-compliance", "columnDefs"),
+        Output(f"{PAGE}-compliance-note", "children"),
+        Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
+    )(load_overview)
+    guarded_callback(
+        app, READ_PROVINCE,
+        Output(f"{PAGE}-drill-title", "children"), Output(f"{PAGE}-drill", "rowData"),
+        Output(f"{PAGE}-drill-box", "style"),
+        Input({"type": f"{PAGE}-tile", "scope": ALL, "key": ALL}, "n_clicks"), *selector,
+        prevent_initial_call=True,
+    )(drill_down)
+    guarded_callback(
+        app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"), *selector,
+        prevent_initial_call=True,
+    )(export)
+    guarded_callback(
+        app, READ_PROVINCE, Output("url", "href"), Input(f"{PAGE}-agencies", "cellClicked"),
+        prevent_initial_call=True,
+    )(open_agency)

@@ -1,0 +1,269 @@
+"""What the secretariat and leaders look at: the plan as of a period, by section and agency, the
+overdue board and reporting compliance. Counts come from services.rollup (SQL aggregates); this
+module chooses dates, words and the rows behind each number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
+from services.periods import Period, parse_period, period_containing
+from services.queries import vn_date
+from services.rollup import (
+    Counts,
+    agency_rollup,
+    assignments_counted,
+    plan_rollup,
+    section_rollup,
+    tasks_counted,
+)
+from services.statuses import STATUS_LABELS, Status
+
+PERIOD_KINDS = {"month": "Tháng", "quarter": "Quý", "half": "6 tháng", "year": "Năm"}
+CATEGORY_LABELS = {
+    "total": "Tổng số nhiệm vụ",
+    "done": "Đã hoàn thành",
+    "done_on_time": "Hoàn thành đúng hạn",
+    "done_late": "Hoàn thành quá hạn",
+    "in_progress": "Đang thực hiện",
+    "not_started": "Chưa thực hiện",
+    "overdue": "Quá hạn",
+    "ongoing": "Thực hiện thường xuyên",
+    "due_soon": "Sắp đến hạn",
+}
+# Overdue age bands, oldest first: (more than N days, label).
+OVERDUE_BANDS = [(120, "Quá hạn trên 120 ngày"), (90, "Quá hạn 91–120 ngày"), (30, "Quá hạn 31–90 ngày"),
+                 (0, "Quá hạn đến 30 ngày")]
+BOARD_LIMIT = 2000
+
+
+def overdue_band(days: int) -> str:
+    return next(label for limit, label in OVERDUE_BANDS if days > limit)
+
+
+def periods_of(plan: Plan, kind: str, today: date) -> list[Period]:
+    """The plan year's periods of one kind that have begun, newest first."""
+    count = 12 // Period(kind, plan.year, 1).months
+    return [p for p in (Period(kind, plan.year, n) for n in range(count, 0, -1)) if p.start <= today]
+
+
+def as_of_for(day: date, today: date) -> date | None:
+    """None (the live state) for today or later, else that past day."""
+    return None if day >= today else day
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    label: str  # "Quý II/2026" or "ngày 15/05/2026"
+    day: date
+    counts: Counts
+
+
+@dataclass(frozen=True)
+class Overview:
+    current: Snapshot
+    previous: Snapshot
+    quarter: Period
+    quarter_counts: Counts  # the tasks due in the quarter
+
+    def change(self, key: str, noun: str = "nhiệm vụ") -> str:
+        """"tăng 3 nhiệm vụ so với Quý I/2026"."""
+        delta = getattr(self.current.counts, key) - getattr(self.previous.counts, key)
+        if delta == 0:
+            return f"không đổi so với {self.previous.label}"
+        return f"{'tăng' if delta > 0 else 'giảm'} {abs(delta)} {noun} so với {self.previous.label}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the period selector chose: a period's end or a date, and what to compare it with."""
+
+    label: str
+    day: date
+    previous_label: str
+    previous_day: date
+
+
+def selection_for(key: str) -> Selection:
+    """A period key ("2026-Q2", "2026-06", "2026-H1", "2026") or a date ("2026-05-15").
+    A date is compared with the end of the month before it. InvalidPeriod otherwise."""
+    try:
+        day = date.fromisoformat(key.strip()) if len(key.strip()) == 10 else None
+    except ValueError:
+        day = None
+    if day is not None:
+        previous = Period("month", day.year, day.month).previous()
+        return Selection(f"ngày {vn_date(day)}", day, f"cuối {previous.label}", previous.end)
+    period = parse_period(key)
+    return Selection(period.label, period.end, period.previous().label, period.previous().end)
+
+
+def overview(session: Session, plan: Plan, selection: Selection, today: date) -> Overview:
+    """The plan's counts at the selection's end and at the previous one, and that quarter's view."""
+    snapshots = []
+    for label, day in ((selection.label, selection.day), (selection.previous_label, selection.previous_day)):
+        day = min(day, today)
+        snapshots.append(Snapshot(label, day, plan_rollup(session, plan, as_of_for(day, today))))
+    quarter = period_containing(snapshots[0].day, "quarter")
+    quarter_counts = plan_rollup(session, plan, as_of_for(snapshots[0].day, today),
+                                 due_between=(quarter.start, quarter.end))
+    return Overview(snapshots[0], snapshots[1], quarter, quarter_counts)
+
+
+def completion_series(session: Session, plan: Plan, until: date, today: date) -> list[dict]:
+    """Done and overdue at each month end of the plan year up to `until`, from the history."""
+    points = []
+    for month in range(1, until.month + 1 if until.year == plan.year else 13):
+        day = min(Period("month", plan.year, month).end, until)
+        counts = plan_rollup(session, plan, as_of_for(day, today))
+        points.append({"label": f"{month:02d}/{plan.year}", "done": counts.done, "overdue": counts.overdue,
+                       "in_progress": counts.in_progress, "total": counts.total})
+    return points
+
+
+def on_time_rate(counts: Counts) -> float | None:
+    """Of the parts that are done or overdue, the share done on time (None when there are none)."""
+    due = counts.done + counts.overdue
+    return round(100 * counts.done_on_time / due, 1) if due else None
+
+
+def agency_table(session: Session, plan: Plan, as_of: date | None) -> list[dict]:
+    return [
+        {"id": group.key, "row_id": str(group.key), "name": group.name, **group.counts.as_dict(),
+         "on_time_rate": on_time_rate(group.counts), "last_update": vn_date(group.last_update)}
+        for group in agency_rollup(session, plan, as_of)
+    ]
+
+
+def section_table(session: Session, plan: Plan, as_of: date | None) -> list[dict]:
+    return [
+        {"id": group.key, "row_id": str(group.key), "name": group.name, **group.counts.as_dict(),
+         "on_time_rate": on_time_rate(group.counts)}
+        for group in section_rollup(session, plan, as_of)
+    ]
+
+
+def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None,
+                 due_between: tuple[date, date] | None = None) -> list[dict]:
+    """The top-level tasks a number counts, for the click-through list."""
+    counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
+    rows = session.execute(
+        select(Task, counted.c.status, Section.code)
+        .join(counted, counted.c.task_id == Task.id)
+        .outerjoin(Section, Section.id == Task.section_id)
+        .order_by(Task.position)
+    ).all()
+    return [
+        {"id": task.id, "row_id": str(task.id), "stt": task.stt, "section": code or "", "title": task.title,
+         "lead": task.lead_text, "deadline_text": task.deadline_text, "due_date": vn_date(task.due_date),
+         "status": STATUS_LABELS[Status(status)]}
+        for task, status, code in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[dict]
+    total: int  # may exceed len(rows): the list is capped, the counts are not
+    bands: dict[str, int]
+
+
+def overdue_board(session: Session, plan: Plan, today: date, category: str = "overdue",
+                  section_id: int | None = None, agency_id: int | None = None) -> Board:
+    """Every overdue (or due-soon) assignment, oldest first, with who, how late and why."""
+    counted = assignments_counted(plan, category).subquery("counted")
+    query = (
+        select(Assignment, Task, Agency.name, Section.code, counted.c.status, counted.c.last_update)
+        .join(counted, counted.c.assignment_id == Assignment.id)
+        .join(Task, Task.id == Assignment.task_id)
+        .join(Agency, Agency.id == Assignment.agency_id)
+        .outerjoin(Section, Section.id == Task.section_id)
+    )
+    count_query = select(func.count(), *(
+        func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+        for condition in _band_conditions(today)
+    )).select_from(counted).join(Assignment, Assignment.id == counted.c.assignment_id).join(
+        Task, Task.id == Assignment.task_id)
+    filters = []
+    if section_id is not None:
+        filters.append(Task.section_id == section_id)
+    if agency_id is not None:
+        filters.append(Assignment.agency_id == agency_id)
+    if filters:
+        query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
+    order = [Task.due_date.asc(), Task.position] if category == "overdue" else [Task.due_date, Task.position]
+    rows = session.execute(query.order_by(*order, Agency.name).limit(BOARD_LIMIT)).all()
+    total, *band_counts = session.execute(count_query).one()
+    result = []
+    for assignment, task, agency, code, status, last_update in rows:
+        days = (today - task.due_date).days if task.due_date else 0
+        result.append({
+            "id": assignment.id, "row_id": str(assignment.id), "stt": task.stt, "section": code or "",
+            "title": task.title, "agency": agency, "deadline_text": task.deadline_text,
+            "due_date": vn_date(task.due_date), "days": days if category == "overdue" else -days,
+            "band": overdue_band(days) if category == "overdue" and days > 0 else "",
+            "status": STATUS_LABELS[Status(status)], "last_update": vn_date(last_update),
+            "delay_reason": assignment.delay_reason,
+        })
+    bands = dict(zip([label for _, label in OVERDUE_BANDS], map(int, band_counts))) if category == "overdue" else {}
+    return Board(result, int(total), bands)
+
+
+def _band_conditions(today: date) -> list:
+    """SQL conditions for OVERDUE_BANDS on the task's due date, in the same order."""
+    conditions, newer_than = [], None
+    for limit, _ in OVERDUE_BANDS:
+        cutoff = date.fromordinal(today.toordinal() - limit)
+        condition = Task.due_date < cutoff
+        conditions.append(condition if newer_than is None else and_(condition, Task.due_date >= newer_than))
+        newer_than = cutoff
+    return conditions
+
+
+@dataclass(frozen=True)
+class Compliance:
+    periods: list[Period]
+    rows: list[dict]  # name, one cell per period key ("on_time" | "late" | "missing" | "open"), rate
+
+
+COMPLIANCE_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp", "open": "Chưa đến hạn"}
+
+
+def compliance(session: Session, plan: Plan, today: date) -> Compliance:
+    """For each reporting period so far and each agency with assignments: on time, late or not at all."""
+    kind = "month" if plan.reporting_cadence == "monthly" else "quarter"
+    periods = list(reversed(periods_of(plan, kind, today)))
+    agencies = session.execute(
+        select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+        .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+        .distinct().order_by(Agency.name)
+    ).all()
+    submitted = {
+        (agency_id, period): late
+        for agency_id, period, late in session.execute(
+            select(ReportSubmission.agency_id, ReportSubmission.period, ReportSubmission.is_late)
+            .where(ReportSubmission.plan_id == plan.id))
+    }
+    rows = []
+    for agency_id, name in agencies:
+        row = {"id": agency_id, "row_id": str(agency_id), "name": name}
+        due = on_time = 0
+        for period in periods:
+            deadline_passed = period.deadline(plan.report_deadline_day) < today
+            late = submitted.get((agency_id, period.key))
+            if late is None:
+                cell = "missing" if deadline_passed else "open"
+            else:
+                cell = "late" if late else "on_time"
+            row[period.key] = COMPLIANCE_LABELS[cell]
+            if deadline_passed or late is not None:
+                due += 1
+                on_time += cell == "on_time"
+        row["on_time_rate"] = round(100 * on_time / due, 1) if due else None
+        rows.append(row)
+    return Compliance(periods, rows)
+
