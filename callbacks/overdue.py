@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output
 from dash.exceptions import PreventUpdate
-from sqlalchemy import select
 
 from callbacks.guard import guarded_callback
 from callbacks.overview import READ_PROVINCE
 from layouts import overdue as view
-from models import Agency, Assignment, Database, Section, Task
+from models import Database
 from services.clock import today
 from services.dashboard import BOARD_LIMIT, overdue_board
 from services.inputs import id_from_text
 from services.permissions import Actor
-from services.queries import active_plan, vn_number
+from services.queries import active_plan, plan_agencies, plan_sections, vn_number
 
 PAGE = view.PAGE
 
@@ -26,14 +25,9 @@ def load_board(actor: Actor, db: Database, section, agency):
         plan = active_plan(session, actor)
         if plan is None:
             raise PreventUpdate
-        late = overdue_board(session, plan, now, "overdue", section_id, agency_id)
-        soon = overdue_board(session, plan, now, "due_soon", section_id, agency_id)
-        sections = session.execute(select(Section.id, Section.code + ". " + Section.title)
-                                   .where(Section.plan_id == plan.id, Section.appendix == "tasks")
-                                   .order_by(Section.position)).all()
-        agencies = session.execute(select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
-                                   .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
-                                   .distinct().order_by(Agency.name)).all()
+        late = overdue_board(session, plan, now, now, "overdue", section_id, agency_id)
+        soon = overdue_board(session, plan, now, now, "due_soon", section_id, agency_id)
+        sections, agencies = plan_sections(session, plan), plan_agencies(session, plan)
         due_soon_days = plan.due_soon_days
     shown = (f" (hiển thị {vn_number(BOARD_LIMIT)} phần việc trễ lâu nhất; lọc theo nhóm hoặc đơn vị để xem hết)"
              if late.total > len(late.rows) else "")

@@ -19,6 +19,7 @@ from services.dashboard import (
     as_of_for,
     completion_series,
     compliance,
+    overdue_board,
     overview,
     periods_of,
     section_table,
@@ -29,7 +30,7 @@ from services.export import ReportRequest, build_report
 from services.inputs import id_from_text
 from services.periods import InvalidPeriod
 from services.permissions import READ_ALL_ROLES, Actor
-from services.queries import active_plan
+from services.queries import active_plan, vn_number
 from services.rollup import report_sentence
 
 READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
@@ -58,7 +59,7 @@ def period_options(actor: Actor, db: Database, kind):
 
 def load_overview(actor: Actor, db: Database, kind, period_key, day):
     """Returns (sentence, change, tiles, quarter title, quarter tiles, 3 figures, agencies, sections,
-    compliance rows, compliance columns, compliance note)."""
+    overdue rows and note, compliance rows, columns and note)."""
     selection = _selection(kind, period_key, day)
     if selection is None:
         raise PreventUpdate
@@ -72,6 +73,7 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
         agencies = agency_table(session, plan, as_of)
         sections = section_table(session, plan, as_of)
         series = completion_series(session, plan, result.current.day, now)
+        late = overdue_board(session, plan, result.current.day, now)
         reports = compliance(session, plan, now)
         deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
                          f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
@@ -86,6 +88,9 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
         view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
         view.section_bars(sections), view.trend(series), view.donut(counts),
         agencies, sections,
+        late.rows, f"{vn_number(late.total)} phần việc quá hạn tính đến {result.current.day:%d/%m/%Y}"
+                   + (f" (hiển thị {vn_number(len(late.rows))} phần việc trễ lâu nhất)." if late.total > len(late.rows)
+                      else "."),
         reports.rows, view.compliance_columns([(p.key, p.label) for p in reports.periods]), deadline_note,
     )
 
@@ -144,6 +149,7 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-quarter", "children"), Output(f"{PAGE}-by-section", "figure"),
         Output(f"{PAGE}-trend", "figure"), Output(f"{PAGE}-donut", "figure"),
         Output(f"{PAGE}-agencies", "rowData"), Output(f"{PAGE}-sections", "rowData"),
+        Output(f"{PAGE}-overdue", "rowData"), Output(f"{PAGE}-overdue-note", "children"),
         Output(f"{PAGE}-compliance", "rowData"), Output(f"{PAGE}-compliance", "columnDefs"),
         Output(f"{PAGE}-compliance-note", "children"),
         Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-from layouts.overview import grid
+from layouts.grid import grid
 
 PAGE = "overdue"
 ALL = "all"

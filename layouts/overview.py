@@ -2,12 +2,12 @@
 words, the two-by-two, the quarter's own view, charts, by agency, by section, reporting compliance."""
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.grid import GRID_LOCALE
+from layouts.grid import grid
+from layouts.overdue import BOARD_COLUMNS
 
 PAGE = "overview"
 KINDS = [("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"), ("date", "Ngày bất kỳ")]
@@ -39,16 +39,6 @@ TASK_COLUMNS = [
     {"field": "deadline_text", "headerName": "Thời hạn", "width": 120},
     {"field": "status", "headerName": "Tình trạng", "width": 140},
 ]
-
-
-def grid(grid_id: str, columns: list[dict], page_size: int = 20) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
-        defaultColDef={"sortable": True, "resizable": True},
-        dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
-                         "paginationPageSize": page_size, "paginationPageSizeSelector": False},
-        style={"width": "100%"},
-    )
 
 
 def layout(**_kwargs) -> html.Div:
@@ -89,6 +79,9 @@ def layout(**_kwargs) -> html.Div:
             dbc.Tab(grid(f"{PAGE}-sections", [{"field": "name", "headerName": "Nhóm nhiệm vụ", "flex": 2,
                                                "minWidth": 200}, *COUNT_COLUMNS]),
                     label="Theo nhóm nhiệm vụ", tab_id="sections", className="pt-2"),
+            dbc.Tab([html.P(id=f"{PAGE}-overdue-note", className="small text-muted"),
+                     grid(f"{PAGE}-overdue", BOARD_COLUMNS, 25)],
+                    label="Quá hạn", tab_id="overdue", className="pt-2"),
             dbc.Tab([html.P(id=f"{PAGE}-compliance-note", className="small text-muted"),
                      grid(f"{PAGE}-compliance", [], 25)],
                     label="Nộp báo cáo kỳ", tab_id="compliance", className="pt-2"),

@@ -2,11 +2,10 @@
 the periodic report. Components only; the callbacks fill them."""
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.grid import GRID_LOCALE
+from layouts.grid import grid
 from services.assignment_updates import MAX_TEXT_LENGTH
 from services.statuses import STATUS_LABELS
 
@@ -94,16 +93,6 @@ COORDINATED_COLUMNS = [
 ]
 
 
-def _grid(grid_id: str, columns: list[dict], **options) -> dag.AgGrid:
-    return dag.AgGrid(
-        id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
-        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
-        dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
-                         "paginationPageSize": 25, "paginationPageSizeSelector": False, **options},
-        style={"width": "100%"},
-    )
-
-
 def _filters() -> dbc.Row:
     return dbc.Row([
         dbc.Col(dbc.Input(id=f"{PAGE}-search", type="search", debounce=True,
@@ -187,12 +176,12 @@ def layout(**_kwargs) -> html.Div:
             dbc.Tab([
                 _filters(),
                 html.Div(id=f"{PAGE}-count", className="small text-muted mb-1"),
-                _grid(f"{PAGE}-grid", task_columns(False), rowClassRules=_row_class_rules()),
+                grid(f"{PAGE}-grid", task_columns(False), 25, rowClassRules=_row_class_rules()),
             ], label="Nhiệm vụ chủ trì", tab_id="lead", className="pt-2"),
             dbc.Tab([
                 html.P("Các nhiệm vụ đơn vị phối hợp thực hiện (chỉ xem), kèm tình trạng do cơ quan chủ trì "
                        "cập nhật.", className="small text-muted"),
-                _grid(f"{PAGE}-coordinated", COORDINATED_COLUMNS),
+                grid(f"{PAGE}-coordinated", COORDINATED_COLUMNS, 25),
             ], label="Nhiệm vụ phối hợp", tab_id="coordinated", className="pt-2"),
         ], id=f"{PAGE}-tabs", active_tab="lead"),
         _form(),

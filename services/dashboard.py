@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
 from services.periods import Period, parse_period, period_containing
-from services.queries import vn_date
+from services.queries import plan_agencies, vn_date
 from services.rollup import (
     Counts,
     agency_rollup,
@@ -172,10 +172,11 @@ class Board:
     bands: dict[str, int]
 
 
-def overdue_board(session: Session, plan: Plan, today: date, category: str = "overdue",
+def overdue_board(session: Session, plan: Plan, day: date, today: date, category: str = "overdue",
                   section_id: int | None = None, agency_id: int | None = None) -> Board:
-    """Every overdue (or due-soon) assignment, oldest first, with who, how late and why."""
-    counted = assignments_counted(plan, category).subquery("counted")
+    """Every assignment overdue (or due soon) at the end of `day`, oldest first, with who, how
+    late and why. The reasons are today's: the change log keeps earlier ones."""
+    counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     query = (
         select(Assignment, Task, Agency.name, Section.code, counted.c.status, counted.c.last_update)
         .join(counted, counted.c.assignment_id == Assignment.id)
@@ -185,7 +186,7 @@ def overdue_board(session: Session, plan: Plan, today: date, category: str = "ov
     )
     count_query = select(func.count(), *(
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-        for condition in _band_conditions(today)
+        for condition in _band_conditions(day)
     )).select_from(counted).join(Assignment, Assignment.id == counted.c.assignment_id).join(
         Task, Task.id == Assignment.task_id)
     filters = []
@@ -200,7 +201,7 @@ def overdue_board(session: Session, plan: Plan, today: date, category: str = "ov
     total, *band_counts = session.execute(count_query).one()
     result = []
     for assignment, task, agency, code, status, last_update in rows:
-        days = (today - task.due_date).days if task.due_date else 0
+        days = (day - task.due_date).days if task.due_date else 0
         result.append({
             "id": assignment.id, "row_id": str(assignment.id), "stt": task.stt, "section": code or "",
             "title": task.title, "agency": agency, "deadline_text": task.deadline_text,
@@ -213,11 +214,11 @@ def overdue_board(session: Session, plan: Plan, today: date, category: str = "ov
     return Board(result, int(total), bands)
 
 
-def _band_conditions(today: date) -> list:
+def _band_conditions(day: date) -> list:
     """SQL conditions for OVERDUE_BANDS on the task's due date, in the same order."""
     conditions, newer_than = [], None
     for limit, _ in OVERDUE_BANDS:
-        cutoff = date.fromordinal(today.toordinal() - limit)
+        cutoff = date.fromordinal(day.toordinal() - limit)
         condition = Task.due_date < cutoff
         conditions.append(condition if newer_than is None else and_(condition, Task.due_date >= newer_than))
         newer_than = cutoff
@@ -237,11 +238,7 @@ def compliance(session: Session, plan: Plan, today: date) -> Compliance:
     """For each reporting period so far and each agency with assignments: on time, late or not at all."""
     kind = "month" if plan.reporting_cadence == "monthly" else "quarter"
     periods = list(reversed(periods_of(plan, kind, today)))
-    agencies = session.execute(
-        select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
-        .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
-        .distinct().order_by(Agency.name)
-    ).all()
+    agencies = plan_agencies(session, plan)
     submitted = {
         (agency_id, period): late
         for agency_id, period, late in session.execute(

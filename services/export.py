@@ -110,7 +110,7 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
                          STATUS_LABELS[Status(status)] if status else "", results.get(task.id, "")])
     _finish_rows(appendix)
 
-    board = overdue_board(session, plan, request.today)
+    board = overdue_board(session, plan, min(request.day, request.today), request.today)
     overdue = _sheet(workbook, "Quá hạn", [("STT", 7), ("Nhiệm vụ", 50), ("Cơ quan chủ trì", 28),
                                            ("Thời hạn", 16), ("Hạn", 12), ("Số ngày quá hạn", 10),
                                            ("Mức quá hạn", 20), ("Cập nhật lần cuối", 16), ("Lý do", 40)])

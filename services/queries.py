@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Agency, Plan
+from models import Agency, Assignment, Plan, Section, Task
 from services.permissions import Actor
 
 
@@ -34,3 +34,18 @@ def active_plan(session: Session, actor: Actor) -> Plan | None:
 def agency_name(session: Session, agency_id: int | None) -> str:
     agency = session.get(Agency, agency_id) if agency_id else None
     return agency.name if agency else ""
+
+
+def plan_agencies(session: Session, plan: Plan) -> list[tuple[int, str]]:
+    """(id, name) of every agency with an assignment in the plan, by name."""
+    return [tuple(row) for row in session.execute(
+        select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+        .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+        .distinct().order_by(Agency.name)
+    )]
+
+
+def plan_sections(session: Session, plan: Plan) -> list[tuple[int, str]]:
+    """(id, "IV. Hạ tầng số ...") of the plan's task sections, in order."""
+    return [(section.id, f"{section.code}. {section.title}") for section in session.scalars(
+        select(Section).where(Section.plan_id == plan.id, Section.appendix == "tasks").order_by(Section.position))]

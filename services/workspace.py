@@ -17,7 +17,7 @@ from services.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
 from services.periods import period_containing
 from services.inputs import id_from_text, strict_int
 from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
-from services.queries import vn_date
+from services.queries import plan_agencies, vn_date
 from services.reports import current_period, needs_update
 from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
 from services.statuses import STATUS_LABELS, Status, status_from
@@ -244,8 +244,5 @@ def _typed(field: str, text: str | None):
 
 def agency_options(session: Session, actor: Actor, plan: Plan) -> list[dict]:
     """The agencies the actor may open a workspace for (for secretariat and leaders: all leads)."""
-    query = (select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
-             .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
-             .distinct().order_by(Agency.name))
-    return [{"label": name, "value": agency_id} for agency_id, name in session.execute(query)
+    return [{"label": name, "value": agency_id} for agency_id, name in plan_agencies(session, plan)
             if can_view_agency(actor, agency_id)]
