@@ -1,0 +1,187 @@
+"""The secretariat's and leaders' views against hand-computed cases: as-of counts and their
+change, the quarter's own view, the tasks behind each number, the overdue board, compliance,
+and the Excel export read back cell by cell."""
+from datetime import date, datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models import Agency, Plan, User
+from services.dashboard import (
+    agency_table,
+    compliance,
+    overdue_band,
+    overdue_board,
+    overview,
+    selection_for,
+    tasks_behind,
+)
+from services.export import ReportRequest, build_report
+from services.periods import InvalidPeriod
+from services.reports import submit_report
+from services.rollup import COUNT_KEYS, plan_rollup
+from tests.test_rollup import at, change, plan_db  # noqa: F401  (fixture)
+from web.auth import actor_from_user
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def story(plan_db):  # noqa: F811
+    """Task 1 done on time then reopened; 2 done late; 3 half done (its sub-item untouched);
+    5 started by one commune of six; 6 (quarterly) updated in February."""
+    db, plan_id = plan_db
+    change(db, plan_id, "1", at(2026, 3, 20), status="done", progress=100, completed_on=date(2026, 3, 20),
+           result="Báo cáo số 12/BC-STC")
+    change(db, plan_id, "2", at(2026, 2, 1), status="in_progress", progress=40)
+    change(db, plan_id, "2", at(2026, 4, 10), status="done", progress=100, completed_on=date(2026, 4, 10),
+           result="QĐ 5/QĐ-UBND")
+    change(db, plan_id, "3", at(2026, 4, 1), status="done", progress=100, completed_on=date(2026, 4, 1))
+    change(db, plan_id, "5", at(2026, 5, 1), agency_index=0, status="in_progress", progress=10)
+    change(db, plan_id, "6", at(2026, 2, 15), status="in_progress", progress=10)
+    change(db, plan_id, "1", at(2026, 5, 5), status="in_progress", progress=80, completed_on=None,
+           delay_reason="Phải làm lại theo góp ý")
+    return db, plan_id
+
+
+def test_overview_as_of_quarters_with_the_change(story):
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        result = overview(s, plan, selection_for("2026-Q2"), TODAY)
+    assert result.current.counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 0, "done_late": 1,
+                                               "in_progress": 4, "not_started": 1, "overdue": 1, "ongoing": 1}
+    assert result.previous.counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 1, "done_late": 0,
+                                                "in_progress": 2, "not_started": 3, "overdue": 0, "ongoing": 1}
+    assert result.change("overdue") == "tăng 1 nhiệm vụ so với Quý I/2026"
+    assert result.change("in_progress") == "tăng 2 nhiệm vụ so với Quý I/2026"
+    assert result.change("done") == "không đổi so với Quý I/2026"
+    assert result.change("not_started") == "giảm 2 nhiệm vụ so với Quý I/2026"
+    # Quarter II's own view: only task 3 falls due in it, in progress and not yet overdue on 30/06.
+    assert (result.quarter.label, result.quarter_counts.total, result.quarter_counts.in_progress,
+            result.quarter_counts.overdue) == ("Quý II/2026", 1, 1, 0)
+    with db.read() as s:
+        q1 = overview(s, s.get(Plan, plan_id), selection_for("2026-Q1"), TODAY)
+    assert (q1.quarter_counts.total, q1.quarter_counts.done_on_time, q1.quarter_counts.in_progress) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 3, 31), date(2026, 6, 30), date(2026, 7, 1), None])
+def test_every_number_lists_exactly_the_tasks_it_counts(story, as_of):
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        counts = plan_rollup(s, plan, as_of).as_dict()
+        for key in COUNT_KEYS:
+            assert len(tasks_behind(s, plan, key, as_of)) == counts[key], key
+        if as_of == date(2026, 6, 30):
+            assert [t["stt"] for t in tasks_behind(s, plan, "overdue", as_of)] == ["1"]
+            assert [t["stt"] for t in tasks_behind(s, plan, "done_late", as_of)] == ["2"]
+            assert {t["stt"] for t in tasks_behind(s, plan, "in_progress", as_of)} == {"1", "3", "5", "6"}
+
+
+def test_overdue_board_as_of_a_day_with_bands_and_filters(story):
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        board = overdue_board(s, plan, date(2026, 6, 30), TODAY)
+        assert board.total == 1
+        row = board.rows[0]
+        assert (row["stt"], row["agency"], row["days"], row["band"], row["delay_reason"]) == (
+            "1", "Sở Tài chính", 91, "Quá hạn 91–120 ngày", "Phải làm lại theo góp ý")
+        assert board.bands == {"Quá hạn trên 120 ngày": 0, "Quá hạn 91–120 ngày": 1, "Quá hạn 31–90 ngày": 0,
+                               "Quá hạn đến 30 ngày": 0}
+        other = s.scalar(select(Agency.id).where(Agency.name == "Sở Y tế"))
+        assert overdue_board(s, plan, date(2026, 6, 30), TODAY, agency_id=other).total == 0
+        soon = overdue_board(s, plan, date(2026, 6, 20), TODAY, "due_soon")
+        # Due within 14 days of 20/06: task 3 (30/06), whose own part is done; its sub-item is not.
+        assert [(r["stt"], r["days"]) for r in soon.rows] == [("3.1", 10)]
+
+
+@pytest.mark.parametrize("days, band", [(1, "Quá hạn đến 30 ngày"), (30, "Quá hạn đến 30 ngày"),
+                                        (31, "Quá hạn 31–90 ngày"), (90, "Quá hạn 31–90 ngày"),
+                                        (91, "Quá hạn 91–120 ngày"), (120, "Quá hạn 91–120 ngày"),
+                                        (121, "Quá hạn trên 120 ngày")])
+def test_overdue_bands(days, band):
+    assert overdue_band(days) == band
+
+
+def test_agency_table_and_on_time_rate(story):
+    db, plan_id = story
+    with db.read() as s:
+        rows = {r["name"]: r for r in agency_table(s, s.get(Plan, plan_id), date(2026, 6, 30))}
+    assert (rows["Sở Y tế"]["done_late"], rows["Sở Y tế"]["on_time_rate"]) == (1, 0.0)
+    assert (rows["Sở Tài chính"]["overdue"], rows["Sở Tài chính"]["last_update"]) == (1, "05/05/2026 09:00")
+    assert rows["Sở Nội vụ"]["on_time_rate"] == 100.0 and rows["Công an tỉnh"]["on_time_rate"] is None
+
+
+def test_compliance_matrix(story):
+    db, plan_id = story
+    with db.write() as s:
+        plan = s.get(Plan, plan_id)
+        secretariat = actor_from_user(s.scalar(select(User).where(User.username == "tgv")))
+        finance = s.scalar(select(Agency.id).where(Agency.name == "Sở Tài chính"))
+        submit_report(s, secretariat, plan, finance, datetime(2026, 1, 15, 10))
+        submit_report(s, secretariat, plan, finance, datetime(2026, 2, 25, 10))
+    with db.read() as s:
+        result = compliance(s, s.get(Plan, plan_id), date(2026, 3, 10))
+    assert [p.key for p in result.periods] == ["2026-01", "2026-02", "2026-03"]
+    rows = {r["name"]: r for r in result.rows}
+    assert [rows["Sở Tài chính"][k] for k in ("2026-01", "2026-02", "2026-03")] == [
+        "Đúng hạn", "Nộp muộn", "Chưa đến hạn"]
+    assert rows["Sở Tài chính"]["on_time_rate"] == 50.0
+    assert [rows["Sở Y tế"][k] for k in ("2026-01", "2026-02")] == ["Chưa nộp", "Chưa nộp"]
+    assert rows["Sở Y tế"]["on_time_rate"] == 0.0
+
+
+@pytest.mark.parametrize("key, label, day, previous", [
+    ("2026-Q2", "Quý II/2026", date(2026, 6, 30), "Quý I/2026"),
+    ("2026-06", "Tháng 6/2026", date(2026, 6, 30), "Tháng 5/2026"),
+    ("2026-H1", "6 tháng đầu năm 2026", date(2026, 6, 30), "6 tháng cuối năm 2025"),
+    ("2026", "Năm 2026", date(2026, 12, 31), "Năm 2025"),
+    ("2026-05-15", "ngày 15/05/2026", date(2026, 5, 15), "cuối Tháng 4/2026"),
+])
+def test_selection_keys(key, label, day, previous):
+    selection = selection_for(key)
+    assert (selection.label, selection.day, selection.previous_label) == (label, day, previous)
+
+
+@pytest.mark.parametrize("key", ["2026-Q5", "2026-02-30", "hôm nay", ""])
+def test_bad_selection_keys(key):
+    with pytest.raises(InvalidPeriod):
+        selection_for(key)
+
+
+def test_export_read_back_cell_by_cell(story):
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        data = build_report(s, plan, ReportRequest("Quý II/2026", date(2026, 6, 30), TODAY))
+    book = load_workbook(BytesIO(data))
+    assert book.sheetnames == ["Tổng hợp", "Phụ lục nhiệm vụ", "Quá hạn", "Theo đơn vị"]
+    summary = book["Tổng hợp"]
+    assert summary["A1"].value == "Rollup"
+    assert summary["A2"].value == "Tình hình thực hiện đến 30/06/2026 (Quý II/2026)"
+    assert summary["A3"].value == ("Đã hoàn thành: 01/06 nhiệm vụ. Đang thực hiện: 04/06 nhiệm vụ. "
+                                   "Chưa thực hiện: 01/06 nhiệm vụ.")
+    assert [[c.value for c in row] for row in summary.iter_rows(min_row=4, max_row=12)] == [
+        ["Nội dung", "Số lượng"], ["Tổng số nhiệm vụ", 6], ["Đã hoàn thành", 1], ["Hoàn thành đúng hạn", 0],
+        ["Hoàn thành quá hạn", 1], ["Đang thực hiện", 4], ["Chưa thực hiện", 1], ["Quá hạn", 1],
+        ["Thực hiện thường xuyên", 1]]
+    appendix = book["Phụ lục nhiệm vụ"]
+    assert [c.value for c in appendix[1]] == ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời hạn", "Tình trạng",
+                                             "Kết quả/Lý do"]
+    assert [c.value for c in appendix[2]][:2] == ["I", "Nhóm một"] and appendix["A2"].font.bold
+    assert [c.value for c in appendix[3]] == ["1", "Đúng hạn", "Sở Tài chính", "Quý I/2026", "Đang thực hiện",
+                                             "Phải làm lại theo góp ý"]
+    assert [c.value for c in appendix[4]] == ["2", "Trễ hạn", "Sở Y tế", "Quý I/2026", "Đã hoàn thành",
+                                             "QĐ 5/QĐ-UBND"]
+    assert appendix.column_dimensions["B"].width == 55 and appendix["B3"].alignment.wrap_text
+    assert appendix.print_title_rows == "$1:$1" and appendix.page_setup.orientation == "landscape"
+    overdue = book["Quá hạn"]
+    assert [c.value for c in overdue[2]] == ["1", "Đúng hạn", "Sở Tài chính", "Quý I/2026", "31/03/2026", 91,
+                                            "Quá hạn 91–120 ngày", "05/05/2026 09:00", "Phải làm lại theo góp ý"]
+    assert overdue.max_row == 2
+    agencies = {row[0].value: [c.value for c in row] for row in book["Theo đơn vị"].iter_rows(min_row=2)}
+    assert agencies["Sở Tài chính"] == ["Sở Tài chính", 1, 0, 1, 0, 1, 0, "05/05/2026 09:00"]
