@@ -18,17 +18,22 @@ class DashClient:
         self.client = client
         self._dependencies = dependencies
 
-    def dependency(self, trigger: str) -> dict:
-        """The server callback triggered by `trigger` ("component-id.property")."""
+    def dependency(self, trigger: str, output: str = "") -> dict:
+        """The server callback triggered by `trigger` ("component-id.property") whose output key
+        contains `output` (to tell apart callbacks sharing a trigger)."""
         if self._dependencies is None:
             self._dependencies = self.client.get("/_dash-dependencies").get_json()
-        matches = [d for d in self._dependencies if d["clientside_function"] is None
-                   and any(f"{i['id']}.{i['property']}" == trigger for i in d["inputs"])]
+        matches = [d for d in self._dependencies if d["clientside_function"] is None and output in d["output"]
+                   and any(self._key(i) == trigger for i in d["inputs"])]
         assert len(matches) == 1, f"{len(matches)} server callbacks are triggered by {trigger}"
         return matches[0]
 
-    def payload(self, trigger: str, value, values: dict | None = None) -> dict:
-        dependency = self.dependency(trigger)
+    @staticmethod
+    def _key(item: dict) -> str:
+        return f"{item['id']}.{item['property']}"
+
+    def payload(self, trigger: str, value, values: dict | None = None, output: str = "") -> dict:
+        dependency = self.dependency(trigger, output)
         values = values or {}
         outputs = []
         for part in dependency["output"].strip(".").split("..."):
@@ -36,19 +41,21 @@ class DashClient:
             outputs.append({"id": component, "property": prop})
 
         def filled(items):
-            return [{**item, "value": value if f"{item['id']}.{item['property']}" == trigger
-                     else values.get(item["id"])} for item in items]
+            return [{**item, "value": value if self._key(item) == trigger else values.get(item["id"])}
+                    for item in items]
 
-        return {"output": dependency["output"], "outputs": outputs, "inputs": filled(dependency["inputs"]),
+        single = not dependency["output"].startswith("..")  # Dash sends one output as an object
+        return {"output": dependency["output"], "outputs": outputs[0] if single else outputs,
+                "inputs": filled(dependency["inputs"]),
                 "state": filled(dependency["state"]), "changedPropIds": [trigger]}
 
     def post(self, payload: dict, **headers):
         return self.client.post("/_dash-update-component", data=json.dumps(payload),
                                 content_type="application/json", headers=headers)
 
-    def call(self, trigger: str, value, values: dict | None = None):
+    def call(self, trigger: str, value, values: dict | None = None, output: str = ""):
         """Post and return the response; `values` gives the other inputs and states by component id."""
-        return self.post(self.payload(trigger, value, values))
+        return self.post(self.payload(trigger, value, values, output))
 
 
 class HttpResponse:
