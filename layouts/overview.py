@@ -81,7 +81,7 @@ def layout(**_kwargs) -> html.Div:
                     label="Theo nhóm nhiệm vụ", tab_id="sections", className="pt-2"),
             dbc.Tab([html.P(id=f"{PAGE}-overdue-note", className="small text-muted"),
                      grid(f"{PAGE}-overdue", BOARD_COLUMNS, 25)],
-                    label="Quá hạn", tab_id="overdue", className="pt-2"),
+                    label="Quá hạn", tab_id="overdue", className="pt-2", label_class_name="overview-tab-overdue"),
             dbc.Tab([html.P(id=f"{PAGE}-compliance-note", className="small text-muted"),
                      grid(f"{PAGE}-compliance", [], 25)],
                     label="Nộp báo cáo kỳ", tab_id="compliance", className="pt-2"),

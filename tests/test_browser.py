@@ -190,3 +190,33 @@ def test_wrong_password_shows_vietnamese_message(live_server, browser):
     login(page, live_server, "so-y-te", "sai-mat-khau")
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.inner_text("#login-error")
     page.close()
+
+
+def test_leader_selects_quarter_two_and_the_counts_and_overdue_list_follow(live_server, browser, demo_db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from models import Plan
+    from services.rollup import agency_rollup, plan_rollup
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        q2 = plan_rollup(s, plan, date(2026, 6, 30))
+        late_parts = sum(g.counts.overdue for g in agency_rollup(s, plan, date(2026, 6, 30)))
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    login(page, live_server, "lanhdao")
+    page.wait_for_selector("#home-sentence:has-text('nhiệm vụ')", timeout=20000)
+    page.click("a.nav-link:has-text('Tổng hợp')")
+    page.wait_for_selector("#overview-sentence:has-text('Tính đến Quý IV/2026')", timeout=20000)
+    overdue_now = page.inner_text("#overview-plan-count-overdue")
+    page.select_option("#overview-period", "2026-Q2")
+    page.wait_for_selector("#overview-sentence:has-text('Tính đến Quý II/2026 (30/06/2026)')", timeout=20000)
+    assert page.inner_text("#overview-plan-count-overdue") == f"{q2.overdue:02d}/92" != overdue_now
+    assert "Quá hạn: tăng" in page.inner_text("#overview-change")
+    page.click("#overview-plan-count-overdue")
+    page.wait_for_selector(f"#overview-drill-title:has-text('Quá hạn (tính đến Quý II/2026): {q2.overdue}')",
+                           timeout=10000)
+    page.click(".overview-tab-overdue")
+    page.wait_for_selector(f"#overview-overdue-note:has-text('{late_parts} phần việc quá hạn tính đến 30/06/2026')",
+                           timeout=10000)
+    page.close()
