@@ -100,6 +100,7 @@ def measure(backend: str, url: str, size: int | None, saves: int) -> list[tuple]
     db = Database(url)
     schema.upgrade(db)
     username, password, label = populate(db, size)
+    db.analyze()
     with db.read() as session:
         user = session.scalar(select(User).where(User.username == username))
         actor = actor_from_user(user)

@@ -55,6 +55,7 @@ def init_db(demo: bool) -> None:
             summary = load_demo(session)
     except ImportFailed as exc:
         _fail(f"Không nạp được dữ liệu mẫu:\n{exc}")
+    db.analyze()
     click.echo(f"Đã nạp kế hoạch mẫu (mã {summary.plan_id}): {summary.tasks.tasks} nhiệm vụ, "
                f"{summary.tasks.sections} nhóm, {summary.tasks.assignments} phân công, "
                f"{summary.indicators} mục tiêu; {len(summary.users)} tài khoản mẫu, "
@@ -86,6 +87,7 @@ def import_plan_command(file, province, year, title, issued_on, cadence, deadlin
             summary = import_plan(session, file, spec, create_agencies=create_agencies)
     except ImportFailed as exc:
         _fail(f"Không nhập kế hoạch; không có thay đổi nào được lưu.\n{exc}")
+    _db().analyze()
     click.echo(json.dumps({
         "plan_id": summary.plan_id, "sections": summary.sections, "tasks": summary.tasks,
         "sub_items": summary.sub_items, "assignments": summary.assignments,
@@ -170,6 +172,7 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed):
                                      leads_per_task=leads, seed=seed)
     except ValueError as exc:
         _fail(str(exc))
+    _db().analyze()
     click.echo(json.dumps({**asdict(summary), "password": SYNTHETIC_PASSWORD}, ensure_ascii=False, indent=2))
 
 
