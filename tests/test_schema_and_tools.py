@@ -43,3 +43,26 @@ def test_save_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
     rows = measure(backend, templates.clone("empty", tmp_path), 40, saves=5)
     assert [r[2] for r in rows] == ["bare SQL", "service", "round trip"]
     assert all(0 < median <= p95 for _, _, _, median, p95, _ in rows) and rows[0][5] == 1.0
+
+
+def test_dashboard_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
+    from benchmarks.dashboard import measure as measure_dashboard
+    scale, rows = measure_dashboard(backend, templates.clone("empty", tmp_path), 400, 1200, repeat=2)
+    assert scale.startswith(f"{backend}: 400 phân công")
+    assert [r[0].split(" ")[0] for r in rows] == ["overview", "overdue", "agency", "rollup"]
+    for _, statements, (median, p95), (bare_median, bare_p95), ratio in rows:
+        assert statements >= 1 and 0 < median <= p95 and 0 < bare_median <= bare_p95 and ratio > 0
+
+
+def test_make_synthetic_command(empty_db):
+    import json
+
+    from tests.conftest import make_app
+    runner = make_app(empty_db).server.test_cli_runner()
+    result = runner.invoke(args=["make-synthetic", "--tasks", "30", "--agencies", "5", "--updates", "50",
+                                 "--leads", "2", "--seed", "9"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["tasks"], summary["assignments"], summary["password"]) == (30, 60, "Synthetic@2026")
+    bad = runner.invoke(args=["make-synthetic", "--tasks", "3", "--agencies", "1", "--leads", "2"])
+    assert bad.exit_code == 1 and "không được vượt quá" in bad.output
