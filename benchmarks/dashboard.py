@@ -92,7 +92,7 @@ def measure(backend: str, url: str, assignments: int, history: int, repeat: int)
     started = time.perf_counter()
     with db.write() as session:
         synthetic = make_synthetic(session, tasks=assignments // leads, agencies=max(assignments // 100, leads),
-                                   updates=history * 2 // 3, leads_per_task=leads, seed=2026)
+                                   updates=history, leads_per_task=leads, seed=2026)
     db.analyze()
     with db.read() as session:
         history_rows = session.scalar(select(func.count(ChangeLog.id)))
