@@ -196,8 +196,8 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
         filters.append(Assignment.agency_id == agency_id)
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
-    order = [Task.due_date.asc(), Task.position] if category == "overdue" else [Task.due_date, Task.position]
-    rows = session.execute(query.order_by(*order, Agency.name).limit(BOARD_LIMIT)).all()
+    # Oldest deadline first: the longest overdue, or the soonest due.
+    rows = session.execute(query.order_by(Task.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
     total, *band_counts = session.execute(count_query).one()
     result = []
     for assignment, task, agency, code, status, last_update in rows:
