@@ -119,7 +119,11 @@ def measure(backend: str, url: str, assignments: int, history: int, repeat: int)
 
     callbacks = {
         "overview (Tổng hợp, one quarter)": post("overview-period.value", quarter,
-                                                 {"overview-kind": "quarter", "overview-date": None}),
+                                                 {"overview-kind": "quarter", "overview-date": None},
+                                                 output="overview-sentence"),
+        "completion line (Tổng hợp)": post("overview-period.value", quarter,
+                                           {"overview-kind": "quarter", "overview-date": None},
+                                           output="overview-trend"),
         "overdue board (Quá hạn)": post("overdue-section.value", "all", {"overdue-agency": "all"}),
         "agency tasks (Nhiệm vụ của đơn vị)": post("tasks-agency.value", agency_id, {"tasks-narrow": False}),
     }

@@ -58,8 +58,8 @@ def period_options(actor: Actor, db: Database, kind):
 
 
 def load_overview(actor: Actor, db: Database, kind, period_key, day):
-    """Returns (sentence, change, tiles, quarter title, quarter tiles, 3 figures, agencies, sections,
-    overdue rows and note, compliance rows, columns and note)."""
+    """Returns (sentence, change, tiles, quarter title, quarter tiles, 2 figures, agencies, sections,
+    overdue rows and note, compliance rows, columns and note). The trend line loads on its own."""
     selection = _selection(kind, period_key, day)
     if selection is None:
         raise PreventUpdate
@@ -72,7 +72,6 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
         as_of = as_of_for(result.current.day, now)
         agencies = agency_table(session, plan, as_of)
         sections = section_table(session, plan, as_of)
-        series = completion_series(session, plan, result.current.day, now)
         late = overdue_board(session, plan, result.current.day, now)
         reports = compliance(session, plan, now)
         deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
@@ -86,13 +85,27 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
         view.tiles(counts, counts["total"], "plan", view.TILES),
         f"Nhiệm vụ đến hạn trong {result.quarter.label}: {quarter['total']:02d}",
         view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
-        view.section_bars(sections), view.trend(series), view.donut(counts),
+        view.section_bars(sections), view.donut(counts),
         agencies, sections,
         late.rows, f"{vn_number(late.total)} phần việc quá hạn tính đến {result.current.day:%d/%m/%Y}"
                    + (f" (hiển thị {vn_number(len(late.rows))} phần việc trễ lâu nhất)." if late.total > len(late.rows)
                       else "."),
         reports.rows, view.compliance_columns([(p.key, p.label) for p in reports.periods]), deadline_note,
     )
+
+
+def load_trend(actor: Actor, db: Database, kind, period_key, day):
+    """The completion line: one as-of rollup per month end, so it arrives after the numbers."""
+    selection = _selection(kind, period_key, day)
+    if selection is None:
+        raise PreventUpdate
+    now = today()
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        if plan is None:
+            raise PreventUpdate
+        series = completion_series(session, plan, min(selection.day, now), now)
+    return view.trend(series)
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
@@ -147,13 +160,17 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-sentence", "children"), Output(f"{PAGE}-change", "children"),
         Output(f"{PAGE}-tiles", "children"), Output(f"{PAGE}-quarter-title", "children"),
         Output(f"{PAGE}-quarter", "children"), Output(f"{PAGE}-by-section", "figure"),
-        Output(f"{PAGE}-trend", "figure"), Output(f"{PAGE}-donut", "figure"),
+        Output(f"{PAGE}-donut", "figure"),
         Output(f"{PAGE}-agencies", "rowData"), Output(f"{PAGE}-sections", "rowData"),
         Output(f"{PAGE}-overdue", "rowData"), Output(f"{PAGE}-overdue-note", "children"),
         Output(f"{PAGE}-compliance", "rowData"), Output(f"{PAGE}-compliance", "columnDefs"),
         Output(f"{PAGE}-compliance-note", "children"),
         Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
     )(load_overview)
+    guarded_callback(
+        app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"),
+        Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
+    )(load_trend)
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-drill-title", "children"), Output(f"{PAGE}-drill", "rowData"),

@@ -87,7 +87,7 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
         refuse(str(exc))
     sections = {row["section_id"]: row["section"] for row in rows if row["section_id"]}
     task_filter = TaskFilter.from_inputs(search, status, section, flags)
-    shown = [row for row in rows if task_filter.keeps(row)]
+    shown = [{k: v for k, v in row.items() if k != "search"} for row in rows if task_filter.keeps(row)]
     tiles = Counter(row["situation"] for row in rows)
     tiles["due_soon"] = sum(row["due_soon"] for row in rows)
     sentence = report_sentence(totals[0].counts) if totals else "Đơn vị chưa được giao nhiệm vụ chủ trì."

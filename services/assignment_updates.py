@@ -229,8 +229,7 @@ def save_update(
     when = when or now()
     task = session.get(Task, assignment.task_id)
     plan = session.get(Plan, task.plan_id)
-    situation = assignment_situations(session, plan, assignment_ids=[assignment.id],
-                                      as_of=when.date())[assignment.id]
+    situation = assignment_situations(session, plan, assignment_ids=[assignment.id], day=when.date())[assignment.id]
     update, errors = validate_update(raw, deadline_passed=situation.deadline_passed,
                                      today=when.date(), plan_start=plan.starts_on)
     if update is None:

@@ -178,7 +178,8 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     late and why. The reasons are today's: the change log keeps earlier ones."""
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     query = (
-        select(Assignment, Task, Agency.name, Section.code, counted.c.status, counted.c.last_update)
+        select(Assignment.id, Assignment.delay_reason, Task.stt, Task.title, Task.deadline_text, Task.due_date,
+               Agency.name.label("agency"), Section.code, counted.c.status, counted.c.last_update)
         .join(counted, counted.c.assignment_id == Assignment.id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Agency, Agency.id == Assignment.agency_id)
@@ -200,15 +201,15 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     rows = session.execute(query.order_by(Task.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
     total, *band_counts = session.execute(count_query).one()
     result = []
-    for assignment, task, agency, code, status, last_update in rows:
-        days = (day - task.due_date).days if task.due_date else 0
+    for row in rows:
+        days = (day - row.due_date).days if row.due_date else 0
         result.append({
-            "id": assignment.id, "row_id": str(assignment.id), "stt": task.stt, "section": code or "",
-            "title": task.title, "agency": agency, "deadline_text": task.deadline_text,
-            "due_date": vn_date(task.due_date), "days": days if category == "overdue" else -days,
+            "id": row.id, "row_id": str(row.id), "stt": row.stt, "section": row.code or "",
+            "title": row.title, "agency": row.agency, "deadline_text": row.deadline_text,
+            "due_date": vn_date(row.due_date), "days": days if category == "overdue" else -days,
             "band": overdue_band(days) if category == "overdue" and days > 0 else "",
-            "status": STATUS_LABELS[Status(status)], "last_update": vn_date(last_update),
-            "delay_reason": assignment.delay_reason,
+            "status": STATUS_LABELS[Status(row.status)], "last_update": vn_date(row.last_update),
+            "delay_reason": row.delay_reason,
         })
     bands = dict(zip([label for _, label in OVERDUE_BANDS], map(int, band_counts))) if category == "overdue" else {}
     return Board(result, int(total), bands)

@@ -283,11 +283,12 @@ class AssignmentSituation:
 
 def assignment_situations(
     session: Session, plan: Plan, *, agency_id: int | None = None,
-    assignment_ids: Iterable[int] | None = None, as_of: date | None = None,
+    assignment_ids: Iterable[int] | None = None, as_of: date | None = None, day: date | None = None,
 ) -> dict[int, AssignmentSituation]:
-    """Per assignment, by the same rules as the counts (one agency's, or the given ids)."""
+    """Per assignment, by the same rules as the counts (one agency's, or the given ids): the state
+    as of the end of `as_of` (None: the live state, cheaper), judged on `day` (default: as_of or today)."""
     units = _assignment_units(plan, as_of)
-    day = as_of or today()
+    day = day or as_of or today()
     rule = _classification(units, plan, day)
     situation = case(
         (rule["late"], Situation.DONE_LATE.value),

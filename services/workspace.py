@@ -96,8 +96,12 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
     quarter = period_containing(today, "quarter")
     group = aliased(Agency)
     rows = session.execute(
-        select(Assignment, Task, Section.code, Section.title, User.full_name, group.name,
-               case((needs_update(period.start), True), else_=False).label("needs_update"))
+        select(Assignment.id, Assignment.version, Assignment.status, Assignment.progress, Assignment.updated_at,
+               Task.id.label("task_id"), Task.root_id, Task.stt, Task.title, Task.section_id, Task.deadline_text,
+               Task.due_date, Task.lead_text, Task.coordinators_text, Task.expected_product,
+               Section.code, Section.title.label("section_title"), User.full_name.label("updated_by"),
+               group.name.label("group_name"),
+               case((needs_update(period.start), True), else_=False).label("pending"))
         .join(Task, Task.id == Assignment.task_id)
         .outerjoin(Section, Section.id == Task.section_id)
         .outerjoin(User, User.id == Assignment.updated_by_id)
@@ -105,42 +109,42 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
         .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
         .order_by(Task.position)
     ).all()
-    situations = assignment_situations(session, plan, agency_id=agency_id, as_of=today)
-    shared = task_progress(session, plan, {task.root_id or task.id for _, task, *_ in rows})
+    situations = assignment_situations(session, plan, agency_id=agency_id, day=today)
+    shared = task_progress(session, plan, {row.root_id or row.task_id for row in rows})
     result = []
-    for assignment, task, code, title, updated_by, group_name, pending in rows:
-        state = situations[assignment.id]
-        progress = shared.get(task.root_id or task.id)
-        section = _section_name(code, title)
+    for row in rows:
+        state = situations[row.id]
+        progress = shared.get(row.root_id or row.task_id)
+        section = _section_name(row.code, row.section_title)
         result.append({
-            "id": assignment.id,
-            "row_id": str(assignment.id),  # AG Grid row ids are strings
-            "version": assignment.version,
-            "stt": task.stt,
-            "title": task.title,
-            "section_id": task.section_id,
+            "id": row.id,
+            "row_id": str(row.id),  # AG Grid row ids are strings
+            "version": row.version,
+            "stt": row.stt,
+            "title": row.title,
+            "section_id": row.section_id,
             "section": section,
-            "deadline_text": task.deadline_text,
-            "due_date": vn_date(task.due_date),
-            "due_iso": task.due_date.isoformat() if task.due_date else "",
-            "status": assignment.status,
-            "status_label": STATUS_LABELS[Status(assignment.status)],
-            "progress": assignment.progress,
+            "deadline_text": row.deadline_text,
+            "due_date": vn_date(row.due_date),
+            "due_iso": row.due_date.isoformat() if row.due_date else "",
+            "status": row.status,
+            "status_label": STATUS_LABELS[Status(row.status)],
+            "progress": row.progress,
             "situation": state.situation.value,
             "situation_label": SITUATION_LABELS[state.situation],
             "due_soon": state.due_soon,
-            "days_left": (task.due_date - today).days if task.due_date else None,
-            "days_text": _days_text(state.situation, task.due_date, today),
-            "due_this_quarter": bool(task.due_date and quarter.start <= task.due_date <= quarter.end),
-            "needs_update": bool(pending),
-            "updated_at": vn_date(assignment.updated_at),
-            "updated_by": updated_by or "",
-            "group": group_name or "",
+            "days_left": (row.due_date - today).days if row.due_date else None,
+            "days_text": _days_text(state.situation, row.due_date, today),
+            "due_this_quarter": bool(row.due_date and quarter.start <= row.due_date <= quarter.end),
+            "needs_update": bool(row.pending),
+            "updated_at": vn_date(row.updated_at),
+            "updated_by": row.updated_by or "",
+            "group": row.group_name or "",
             "shared_status": (f"{STATUS_LABELS[progress.status]} ({progress.parts_done}/{progress.parts} "
                               "đơn vị hoàn thành)") if progress and progress.parts > 1 else "",
-            "product": task.expected_product,
-            "search": fold(" ".join([task.stt, task.title, section, task.deadline_text, task.lead_text,
-                                     task.coordinators_text, task.expected_product, group_name or ""])),
+            "product": row.expected_product,
+            "search": fold(" ".join([row.stt, row.title, section, row.deadline_text, row.lead_text,
+                                     row.coordinators_text, row.expected_product, row.group_name or ""])),
         })
     return result
 
@@ -189,7 +193,7 @@ def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today:
     task = session.get(Task, assignment.task_id)
     plan = session.get(Plan, task.plan_id)
     section = session.get(Section, task.section_id) if task.section_id else None
-    state = assignment_situations(session, plan, assignment_ids=[assignment.id], as_of=today)[assignment.id]
+    state = assignment_situations(session, plan, assignment_ids=[assignment.id], day=today)[assignment.id]
     agency = session.get(Agency, assignment.agency_id)
     return {
         "id": assignment.id,

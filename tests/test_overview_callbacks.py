@@ -32,7 +32,8 @@ def drill_payload(dash, scope, key):
 
 CALLS = {
     "period options": lambda dash: dash.call("overview-kind.value", "quarter", output="overview-period.options"),
-    "overview": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2),
+    "overview": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-sentence"),
+    "trend": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-trend"),
     "drill": lambda dash: dash.post(drill_payload(dash, "plan", "overdue")),
     "export": lambda dash: dash.call("overview-export.n_clicks", 1, {"overview-kind": "quarter",
                                                                       "overview-period": "2026-Q2"}),
@@ -56,7 +57,7 @@ def test_overview_answers_in_the_reports_words(app, demo_db):
         plan = s.scalar(select(Plan))
         q2, q1 = plan_rollup(s, plan, date(2026, 6, 30)), plan_rollup(s, plan, date(2026, 3, 31))
         agency_rollup_q2 = agency_rollup(s, plan, date(2026, 6, 30))
-    body = response_of(logged_in(app, "lanhdao").call(LOAD, "2026-Q2", QUARTER_2))
+    body = response_of(logged_in(app, "lanhdao").call(LOAD, "2026-Q2", QUARTER_2, output="overview-sentence"))
     assert body["overview-sentence"]["children"] == (
         "Tính đến Quý II/2026 (30/06/2026): Đã hoàn thành: 00/92 nhiệm vụ. Đang thực hiện: 00/92 nhiệm vụ. "
         "Chưa thực hiện: 92/92 nhiệm vụ.")
@@ -67,6 +68,16 @@ def test_overview_answers_in_the_reports_words(app, demo_db):
     assert len(body["overview-overdue"]["rowData"]) == late_parts
     assert len(body["overview-agencies"]["rowData"]) == 23
     assert [p["headerName"] for p in body["overview-compliance"]["columnDefs"]][1] == "Tháng 1/2026"
+
+
+def test_trend_line_counts_from_the_history(app, demo_db):
+    figure = response_of(logged_in(app, "lanhdao").call(LOAD, "2026-Q2", QUARTER_2, output="overview-trend"))
+    done, overdue = figure["overview-trend"]["figure"]["data"]
+    assert done["x"] == ["01/2026", "02/2026", "03/2026", "04/2026", "05/2026", "06/2026"]
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        expected = [plan_rollup(s, plan, day).overdue for day in (date(2026, 1, 31), date(2026, 3, 31), date(2026, 6, 30))]
+    assert [overdue["y"][i] for i in (0, 2, 5)] == expected and done["y"] == [0] * 6
 
 
 def test_clicking_a_number_lists_its_tasks_and_forged_tiles_do_nothing(app, demo_db):

@@ -49,7 +49,7 @@ def test_dashboard_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
     from benchmarks.dashboard import measure as measure_dashboard
     scale, rows = measure_dashboard(backend, templates.clone("empty", tmp_path), 400, 1200, repeat=2)
     assert scale.startswith(f"{backend}: 400 phân công")
-    assert [r[0].split(" ")[0] for r in rows] == ["overview", "overdue", "agency", "rollup"]
+    assert [r[0].split(" ")[0] for r in rows] == ["overview", "completion", "overdue", "agency", "rollup"]
     for _, statements, (median, p95), (bare_median, bare_p95), ratio in rows:
         assert statements >= 1 and 0 < median <= p95 and 0 < bare_median <= bare_p95 and ratio > 0
 
