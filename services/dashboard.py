@@ -23,7 +23,6 @@ from services.rollup import (
 )
 from services.statuses import STATUS_LABELS, Status
 
-PERIOD_KINDS = {"month": "Tháng", "quarter": "Quý", "half": "6 tháng", "year": "Năm"}
 CATEGORY_LABELS = {
     "total": "Tổng số nhiệm vụ",
     "done": "Đã hoàn thành",
