@@ -5,7 +5,7 @@ own workspace shows their part), so the policy refuses them before any query run
 """
 from __future__ import annotations
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.guard import Policy, guarded_callback
@@ -28,7 +28,7 @@ from services.dashboard import (
 )
 from services.export import ReportRequest, build_report
 from services.inputs import id_from_text
-from services.periods import InvalidPeriod
+from services.periods import InvalidPeriod, period_containing
 from services.permissions import READ_ALL_ROLES, Actor
 from services.queries import active_plan, vn_number
 from services.rollup import report_sentence
@@ -109,7 +109,7 @@ def load_trend(actor: Actor, db: Database, kind, period_key, day):
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
-    """Returns (title, rows, box style): the tasks behind the clicked number."""
+    """Returns (title, rows, box style): the tasks behind the clicked tile."""
     clicked = ctx.triggered_id
     selection = _selection(kind, period_key, day)
     if not isinstance(clicked, dict) or selection is None or not any(_clicks or []):
@@ -117,14 +117,11 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
     category, scope = clicked.get("key"), clicked.get("scope")
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
-    now = today()
-    with db.read() as session:
-        plan = active_plan(session, actor)
-        result = overview(session, plan, selection, now)
-        window = (result.quarter.start, result.quarter.end) if scope == "quarter" else None
-        rows = tasks_behind(session, plan, category, as_of_for(result.current.day, now), window)
-    where = f"đến hạn trong {result.quarter.label}" if scope == "quarter" else f"tính đến {result.current.label}"
-    return f"{CATEGORY_LABELS[category]} ({where}): {len(rows)} nhiệm vụ", rows, {"display": "block"}
+    if scope == "plan":
+        return _drill(actor, db, selection, category, "toàn kế hoạch")
+    quarter = period_containing(min(selection.day, today()), "quarter")
+    return _drill(actor, db, selection, category, f"đến hạn trong {quarter.label}",
+                  due_between=(quarter.start, quarter.end))
 
 
 def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
@@ -139,12 +136,40 @@ def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
     return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
 
 
-def open_agency(_actor: Actor, _db: Database, cell):
-    """Clicking an agency opens its workspace, read-only for leaders (the page checks again)."""
+def _drill(actor: Actor, db: Database, selection: Selection, category: str, where: str, **scope) -> tuple:
+    """(title, rows, box style) for the tasks behind one number."""
+    now = today()
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        result = overview(session, plan, selection, now)
+        rows = tasks_behind(session, plan, category, as_of_for(result.current.day, now), **scope)
+    return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {result.current.label}): {len(rows)} nhiệm vụ",
+            rows, {"display": "block"})
+
+
+def click_section(actor: Actor, db: Database, cell, kind, period_key, day):
+    """A number in the by-section table lists its tasks."""
+    selection = _selection(kind, period_key, day)
+    section_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
+    category = cell.get("colId") if isinstance(cell, dict) else None
+    if selection is None or section_id is None or category not in CATEGORY_LABELS:
+        raise PreventUpdate
+    return _drill(actor, db, selection, category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
+
+
+def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
+    """Returns (href, drill title, rows, box style). A number lists that agency's tasks behind it;
+    the name opens the agency's workspace, read-only for leaders (that page checks again)."""
     agency_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
     if agency_id is None:
         raise PreventUpdate
-    return f"/nhiem-vu?don-vi={agency_id}"
+    category = cell.get("colId")
+    if category not in CATEGORY_LABELS:
+        return f"/nhiem-vu?don-vi={agency_id}", no_update, no_update, no_update
+    selection = _selection(kind, period_key, day)
+    if selection is None:
+        raise PreventUpdate
+    return (no_update, *_drill(actor, db, selection, category, "đơn vị đã chọn", agency_id=agency_id))
 
 
 def register(app: Dash) -> None:
@@ -182,7 +207,14 @@ def register(app: Dash) -> None:
         app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"), *selector,
         prevent_initial_call=True,
     )(export)
+    drill_outputs = [Output(f"{PAGE}-drill-title", "children", allow_duplicate=True),
+                     Output(f"{PAGE}-drill", "rowData", allow_duplicate=True),
+                     Output(f"{PAGE}-drill-box", "style", allow_duplicate=True)]
     guarded_callback(
-        app, READ_PROVINCE, Output("url", "href"), Input(f"{PAGE}-agencies", "cellClicked"),
+        app, READ_PROVINCE, Output("url", "href"), *drill_outputs,
+        Input(f"{PAGE}-agencies", "cellClicked"), *selector, prevent_initial_call=True,
+    )(click_agency)
+    guarded_callback(
+        app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-sections", "cellClicked"), *selector,
         prevent_initial_call=True,
-    )(open_agency)
+    )(click_section)

@@ -147,15 +147,22 @@ def section_table(session: Session, plan: Plan, as_of: date | None) -> list[dict
 
 
 def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None,
-                 due_between: tuple[date, date] | None = None) -> list[dict]:
-    """The top-level tasks a number counts, for the click-through list."""
-    counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
-    rows = session.execute(
-        select(Task, counted.c.status, Section.code)
-        .join(counted, counted.c.task_id == Task.id)
-        .outerjoin(Section, Section.id == Task.section_id)
-        .order_by(Task.position)
-    ).all()
+                 due_between: tuple[date, date] | None = None, section_id: int | None = None,
+                 agency_id: int | None = None) -> list[dict]:
+    """What a number counts, for the click-through list: the top-level tasks of a plan or section
+    count, or, for an agency's count, the tasks of its parts (with its part's status)."""
+    if agency_id is None:
+        counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
+        query = select(Task, counted.c.status, Section.code).join(counted, counted.c.task_id == Task.id)
+    else:
+        counted = assignments_counted(plan, category, as_of).subquery("counted")
+        query = (select(Task, counted.c.status, Section.code)
+                 .join(Assignment, Assignment.task_id == Task.id)
+                 .join(counted, counted.c.assignment_id == Assignment.id)
+                 .where(Assignment.agency_id == agency_id))
+    if section_id is not None:
+        query = query.where(Task.section_id == section_id)
+    rows = session.execute(query.outerjoin(Section, Section.id == Task.section_id).order_by(Task.position)).all()
     return [
         {"id": task.id, "row_id": str(task.id), "stt": task.stt, "section": code or "", "title": task.title,
          "lead": task.lead_text, "deadline_text": task.deadline_text, "due_date": vn_date(task.due_date),

@@ -223,7 +223,7 @@ def test_leader_selects_quarter_two_and_the_counts_and_overdue_list_follow(live_
     assert page.inner_text("#overview-plan-count-overdue") == f"{q2.overdue:02d}/92" != overdue_now
     assert "Quá hạn: tăng" in page.inner_text("#overview-change")
     page.click("#overview-plan-count-overdue")
-    page.wait_for_selector(f"#overview-drill-title:has-text('Quá hạn (tính đến Quý II/2026): {q2.overdue}')",
+    page.wait_for_selector(f"#overview-drill-title:has-text('Quá hạn — toàn kế hoạch (tính đến Quý II/2026): {q2.overdue}')",
                            timeout=10000)
     page.click(".overview-tab-overdue")
     page.wait_for_selector(f"#overview-overdue-note:has-text('{late_parts} phần việc quá hạn tính đến 30/06/2026')",

@@ -37,7 +37,9 @@ CALLS = {
     "drill": lambda dash: dash.post(drill_payload(dash, "plan", "overdue")),
     "export": lambda dash: dash.call("overview-export.n_clicks", 1, {"overview-kind": "quarter",
                                                                       "overview-period": "2026-Q2"}),
-    "open agency": lambda dash: dash.call("overview-agencies.cellClicked", {"rowId": "3"}),
+    "agency click": lambda dash: dash.call("overview-agencies.cellClicked", {"rowId": "3", "colId": "name"}),
+    "section click": lambda dash: dash.call("overview-sections.cellClicked", {"rowId": "1", "colId": "total"},
+                                            {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
     "overdue board": lambda dash: dash.call("overdue-section.value", "all", {"overdue-agency": "all"}),
 }
 
@@ -86,9 +88,25 @@ def test_clicking_a_number_lists_its_tasks_and_forged_tiles_do_nothing(app, demo
     dash = logged_in(app, "tgv")
     body = response_of(dash.post(drill_payload(dash, "plan", "overdue")))
     assert len(body["overview-drill"]["rowData"]) == overdue
-    assert body["overview-drill-title"]["children"] == f"Quá hạn (tính đến Quý II/2026): {overdue} nhiệm vụ"
+    assert body["overview-drill-title"]["children"] == \
+        f"Quá hạn — toàn kế hoạch (tính đến Quý II/2026): {overdue} nhiệm vụ"
     for scope, key in (("plan", "drop table"), ("everything", "overdue")):
         assert dash.post(drill_payload(dash, scope, key)).status_code == 204
+
+
+def test_numbers_in_the_agency_and_section_tables_list_what_they_count(app, demo_db):
+    selector = {"overview-kind": "quarter", "overview-period": "2026-Q2"}
+    leader = logged_in(app, "lanhdao")
+    body = response_of(leader.call(LOAD, "2026-Q2", QUARTER_2, output="overview-sentence"))
+    police = next(r for r in body["overview-agencies"]["rowData"] if r["name"] == "Công an tỉnh")
+    section = body["overview-sections"]["rowData"][3]
+    for grid, row, key in (("overview-agencies", police, "overdue"), ("overview-agencies", police, "total"),
+                           ("overview-sections", section, "total"), ("overview-sections", section, "overdue")):
+        drill = response_of(leader.call(f"{grid}.cellClicked", {"rowId": row["row_id"], "colId": key}, selector))
+        assert len(drill["overview-drill"]["rowData"]) == row[key], (grid, key)
+        assert drill["overview-drill-title"]["children"].endswith(f": {row[key]} nhiệm vụ")
+    forged = leader.call("overview-sections.cellClicked", {"rowId": "1", "colId": "password"}, selector)
+    assert forged.status_code == 204
 
 
 def test_excel_download(app):
@@ -105,7 +123,8 @@ def test_clicking_an_agency_opens_its_workspace_preselected(app, demo_db):
     with demo_db.read() as s:
         health = s.scalar(select(Agency.id).where(Agency.code == "so-y-te"))
     leader = logged_in(app, "lanhdao")
-    href = response_of(leader.call("overview-agencies.cellClicked", {"rowId": str(health)}))["url"]["href"]
+    href = response_of(leader.call("overview-agencies.cellClicked", {"rowId": str(health), "colId": "name"}))[
+        "url"]["href"]
     assert href == f"/nhiem-vu?don-vi={health}"
     chosen = response_of(leader.call("tasks-ready.data", True, {"url": "?don-vi=" + str(health)}))
     assert chosen["tasks-agency"]["value"] == health
