@@ -17,8 +17,18 @@ from services.queries import active_plan, plan_agencies, plan_sections, vn_numbe
 PAGE = view.PAGE
 
 
+def load_filters(actor: Actor, db: Database, _ready):
+    """Returns (section options, agency options), once per page load (a province has ~100 agencies)."""
+    with db.read() as session:
+        plan = active_plan(session, actor)
+        if plan is None:
+            raise PreventUpdate
+        return (view.options(plan_sections(session, plan), "Mọi nhóm"),
+                view.options(plan_agencies(session, plan), "Mọi đơn vị"))
+
+
 def load_board(actor: Actor, db: Database, section, agency):
-    """Returns (section options, agency options, summary, bands, overdue rows, soon summary, soon rows)."""
+    """Returns (summary, bands, overdue rows, soon summary, soon rows)."""
     now = today()
     section_id, agency_id = id_from_text(section), id_from_text(agency)
     with db.read() as session:
@@ -27,12 +37,10 @@ def load_board(actor: Actor, db: Database, section, agency):
             raise PreventUpdate
         late = overdue_board(session, plan, now, now, "overdue", section_id, agency_id)
         soon = overdue_board(session, plan, now, now, "due_soon", section_id, agency_id)
-        sections, agencies = plan_sections(session, plan), plan_agencies(session, plan)
         due_soon_days = plan.due_soon_days
     shown = (f" (hiển thị {vn_number(BOARD_LIMIT)} phần việc trễ lâu nhất; lọc theo nhóm hoặc đơn vị để xem hết)"
              if late.total > len(late.rows) else "")
     return (
-        view.options(sections, "Mọi nhóm"), view.options(agencies, "Mọi đơn vị"),
         f"{vn_number(late.total)} phần việc quá hạn tính đến {now:%d/%m/%Y}{shown}.", view.bands(late.bands),
         late.rows, f"{vn_number(soon.total)} phần việc đến hạn trong {due_soon_days} ngày tới.", soon.rows,
     )
@@ -41,7 +49,10 @@ def load_board(actor: Actor, db: Database, section, agency):
 def register(app: Dash) -> None:
     guarded_callback(
         app, READ_PROVINCE,
-        Output(f"{PAGE}-section", "options"), Output(f"{PAGE}-agency", "options"),
+        Output(f"{PAGE}-section", "options"), Output(f"{PAGE}-agency", "options"), Input(f"{PAGE}-ready", "data"),
+    )(load_filters)
+    guarded_callback(
+        app, READ_PROVINCE,
         Output(f"{PAGE}-summary", "children"), Output(f"{PAGE}-bands", "children"),
         Output(f"{PAGE}-board", "rowData"), Output(f"{PAGE}-soon-summary", "children"),
         Output(f"{PAGE}-soon", "rowData"),

@@ -3,7 +3,7 @@ what falls due soon. Components only."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from layouts.grid import grid
 
@@ -30,6 +30,7 @@ SOON_COLUMNS = [{**c, "headerName": "Còn (ngày)", "sort": "asc", "cellClassRul
 
 def layout(**_kwargs) -> html.Div:
     return html.Div([
+        dcc.Store(id=f"{PAGE}-ready", data=True),
         html.H1("Nhiệm vụ quá hạn", className="h4"),
         dbc.Row([
             dbc.Col(dbc.Select(id=f"{PAGE}-section", value=ALL, options=[{"label": "Mọi nhóm", "value": ALL}]),

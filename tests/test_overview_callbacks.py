@@ -41,6 +41,7 @@ CALLS = {
     "section click": lambda dash: dash.call("overview-sections.cellClicked", {"rowId": "1", "colId": "total"},
                                             {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
     "overdue board": lambda dash: dash.call("overdue-section.value", "all", {"overdue-agency": "all"}),
+    "overdue filters": lambda dash: dash.call("overdue-ready.data", True),
 }
 
 
