@@ -37,7 +37,7 @@ CATEGORY_LABELS = {
 # Overdue age bands, oldest first: (more than N days, label).
 OVERDUE_BANDS = [(120, "Quá hạn trên 120 ngày"), (90, "Quá hạn 91–120 ngày"), (30, "Quá hạn 31–90 ngày"),
                  (0, "Quá hạn đến 30 ngày")]
-BOARD_LIMIT = 2000
+BOARD_LIMIT = 500  # 20 pages of the grid; the band counts and totals are never capped
 
 
 def overdue_band(days: int) -> str:
@@ -185,11 +185,10 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     query = (
         select(Assignment.id, Assignment.delay_reason, Task.stt, Task.title, Task.deadline_text, Task.due_date,
-               Agency.name.label("agency"), Section.code, counted.c.status, counted.c.last_update)
+               Agency.name.label("agency"), counted.c.status, counted.c.last_update)
         .join(counted, counted.c.assignment_id == Assignment.id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Agency, Agency.id == Assignment.agency_id)
-        .outerjoin(Section, Section.id == Task.section_id)
     )
     count_query = select(func.count(), *(
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -210,7 +209,7 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     for row in rows:
         days = (day - row.due_date).days if row.due_date else 0
         result.append({
-            "id": row.id, "row_id": str(row.id), "stt": row.stt, "section": row.code or "",
+            "row_id": str(row.id), "stt": row.stt,
             "title": row.title, "agency": row.agency, "deadline_text": row.deadline_text,
             "due_date": vn_date(row.due_date), "days": days if category == "overdue" else -days,
             "band": overdue_band(days) if category == "overdue" and days > 0 else "",
