@@ -174,6 +174,7 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
 
 def register(app: Dash) -> None:
     selector = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value")]
+    selected = [Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value")]
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-period", "options"), Output(f"{PAGE}-period", "value"),
@@ -189,13 +190,9 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-agencies", "rowData"), Output(f"{PAGE}-sections", "rowData"),
         Output(f"{PAGE}-overdue", "rowData"), Output(f"{PAGE}-overdue-note", "children"),
         Output(f"{PAGE}-compliance", "rowData"), Output(f"{PAGE}-compliance", "columnDefs"),
-        Output(f"{PAGE}-compliance-note", "children"),
-        Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
+        Output(f"{PAGE}-compliance-note", "children"), *selected,
     )(load_overview)
-    guarded_callback(
-        app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"),
-        Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
-    )(load_trend)
+    guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"), *selected)(load_trend)
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-drill-title", "children"), Output(f"{PAGE}-drill", "rowData"),
