@@ -51,7 +51,7 @@ class TaskFilter:
         )
 
     def keeps(self, row: dict) -> bool:
-        return ((not self.text or self.text in row["search"])
+        return ((not self.text or self.text in fold(row["search"]))
                 and (self.status is None or row["status"] == self.status)
                 and (self.section_id is None or row["section_id"] == self.section_id)
                 and (not self.overdue or row["situation"] == Situation.OVERDUE.value)
@@ -143,8 +143,9 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
             "shared_status": (f"{STATUS_LABELS[progress.status]} ({progress.parts_done}/{progress.parts} "
                               "đơn vị hoàn thành)") if progress and progress.parts > 1 else "",
             "product": row.expected_product,
-            "search": fold(" ".join([row.stt, row.title, section, row.deadline_text, row.lead_text,
-                                     row.coordinators_text, row.expected_product, row.group_name or ""])),
+            # Folded only when someone searches (TaskFilter.keeps): most loads do not.
+            "search": " ".join([row.stt, row.title, section, row.deadline_text, row.lead_text,
+                                row.coordinators_text, row.expected_product, row.group_name or ""]),
         })
     return result
 
