@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from dash import Dash, Input, Output
-from dash.exceptions import PreventUpdate
 
 from callbacks.guard import guarded_callback
-from callbacks.overview import READ_PROVINCE
+from callbacks.overview import READ_PROVINCE, province_plan
 from layouts import overdue as view
 from models import Database
 from services.clock import today
 from services.dashboard import BOARD_LIMIT, overdue_board
 from services.inputs import id_from_text
 from services.permissions import Actor
-from services.queries import active_plan, plan_agencies, plan_sections, vn_number
+from services.queries import plan_agencies, plan_sections, vn_number
 
 PAGE = view.PAGE
 
@@ -20,9 +19,7 @@ PAGE = view.PAGE
 def load_filters(actor: Actor, db: Database, _ready):
     """Returns (section options, agency options), once per page load (a province has ~100 agencies)."""
     with db.read() as session:
-        plan = active_plan(session, actor)
-        if plan is None:
-            raise PreventUpdate
+        plan = province_plan(session, actor)
         return (view.options(plan_sections(session, plan), "Mọi nhóm"),
                 view.options(plan_agencies(session, plan), "Mọi đơn vị"))
 
@@ -32,9 +29,7 @@ def load_board(actor: Actor, db: Database, section, agency):
     now = today()
     section_id, agency_id = id_from_text(section), id_from_text(agency)
     with db.read() as session:
-        plan = active_plan(session, actor)
-        if plan is None:
-            raise PreventUpdate
+        plan = province_plan(session, actor)
         late = overdue_board(session, plan, now, now, "overdue", section_id, agency_id)
         soon = overdue_board(session, plan, now, now, "due_soon", section_id, agency_id)
         due_soon_days = plan.due_soon_days

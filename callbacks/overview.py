@@ -10,7 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.guard import Policy, guarded_callback
 from layouts import overview as view
-from models import Database
+from models import Database, Plan
 from services.clock import today
 from services.dashboard import (
     CATEGORY_LABELS,
@@ -37,12 +37,23 @@ READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp vi�
 PAGE = view.PAGE
 
 
-def _selection(kind, period_key, day) -> Selection | None:
+def _chosen(kind, period_key, day) -> Selection:
+    """The selector's choice; no update while it is incomplete or not a valid period."""
     key = day if kind == "date" else period_key
     try:
-        return selection_for(key) if isinstance(key, str) else None
+        if isinstance(key, str):
+            return selection_for(key)
     except InvalidPeriod:
-        return None
+        pass
+    raise PreventUpdate
+
+
+def province_plan(session, actor: Actor) -> Plan:
+    """The plan the province views show; no update when there is none yet."""
+    plan = active_plan(session, actor)
+    if plan is None:
+        raise PreventUpdate
+    return plan
 
 
 def period_options(actor: Actor, db: Database, kind):
@@ -60,14 +71,10 @@ def period_options(actor: Actor, db: Database, kind):
 def load_overview(actor: Actor, db: Database, kind, period_key, day):
     """Returns (sentence, change, tiles, quarter title, quarter tiles, 2 figures, agencies, sections,
     overdue rows and note, compliance rows, columns and note). The trend line loads on its own."""
-    selection = _selection(kind, period_key, day)
-    if selection is None:
-        raise PreventUpdate
+    selection = _chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
-        plan = active_plan(session, actor)
-        if plan is None:
-            raise PreventUpdate
+        plan = province_plan(session, actor)
         result = overview(session, plan, selection, now)
         as_of = as_of_for(result.current.day, now)
         agencies = agency_table(session, plan, as_of)
@@ -96,24 +103,19 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
 
 def load_trend(actor: Actor, db: Database, kind, period_key, day):
     """The completion line: one as-of rollup per month end, so it arrives after the numbers."""
-    selection = _selection(kind, period_key, day)
-    if selection is None:
-        raise PreventUpdate
+    selection = _chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
-        plan = active_plan(session, actor)
-        if plan is None:
-            raise PreventUpdate
-        series = completion_series(session, plan, min(selection.day, now), now)
+        series = completion_series(session, province_plan(session, actor), min(selection.day, now), now)
     return view.trend(series)
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
     """Returns (title, rows, box style): the tasks behind the clicked tile."""
     clicked = ctx.triggered_id
-    selection = _selection(kind, period_key, day)
-    if not isinstance(clicked, dict) or selection is None or not any(_clicks or []):
+    if not isinstance(clicked, dict) or not any(_clicks or []):
         raise PreventUpdate
+    selection = _chosen(kind, period_key, day)
     category, scope = clicked.get("key"), clicked.get("scope")
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
@@ -127,12 +129,10 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
 def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
     if not n_clicks:
         raise PreventUpdate
-    selection = _selection(kind, period_key, day)
-    if selection is None:
-        raise PreventUpdate
+    selection = _chosen(kind, period_key, day)
     with db.read() as session:
-        plan = active_plan(session, actor)
-        data = build_report(session, plan, ReportRequest(selection.label, selection.day, today()))
+        data = build_report(session, province_plan(session, actor),
+                            ReportRequest(selection.label, selection.day, today()))
     return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
 
 
@@ -140,21 +140,19 @@ def _drill(actor: Actor, db: Database, selection: Selection, category: str, wher
     """(title, rows, box style) for the tasks behind one number."""
     now = today()
     with db.read() as session:
-        plan = active_plan(session, actor)
-        result = overview(session, plan, selection, now)
-        rows = tasks_behind(session, plan, category, as_of_for(result.current.day, now), **scope)
-    return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {result.current.label}): {len(rows)} nhiệm vụ",
+        rows = tasks_behind(session, province_plan(session, actor), category,
+                            as_of_for(min(selection.day, now), now), **scope)
+    return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {selection.label}): {len(rows)} nhiệm vụ",
             rows, {"display": "block"})
 
 
 def click_section(actor: Actor, db: Database, cell, kind, period_key, day):
     """A number in the by-section table lists its tasks."""
-    selection = _selection(kind, period_key, day)
     section_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
     category = cell.get("colId") if isinstance(cell, dict) else None
-    if selection is None or section_id is None or category not in CATEGORY_LABELS:
+    if section_id is None or category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, selection, category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
+    return _drill(actor, db, _chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
 
 
 def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
@@ -166,10 +164,8 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
     category = cell.get("colId")
     if category not in CATEGORY_LABELS:
         return f"/nhiem-vu?don-vi={agency_id}", no_update, no_update, no_update
-    selection = _selection(kind, period_key, day)
-    if selection is None:
-        raise PreventUpdate
-    return (no_update, *_drill(actor, db, selection, category, "đơn vị đã chọn", agency_id=agency_id))
+    return (no_update, *_drill(actor, db, _chosen(kind, period_key, day), category, "đơn vị đã chọn",
+                               agency_id=agency_id))
 
 
 def register(app: Dash) -> None:

@@ -39,16 +39,18 @@ def field_id(name: str) -> str:
     return f"{FORM}-{name.replace('_', '-')}"
 
 
+def _situation_rules() -> dict:
+    """CSS class → the grid expression that picks the rows (or cells) in that situation."""
+    return {css: f"params.data.situation === '{key}'" for key, css in SITUATION_CLASSES.items()}
+
+
 def _row_class_rules() -> dict:
-    rules = {css: f"params.data.situation === '{key}'" for key, css in SITUATION_CLASSES.items()}
-    rules["cds-due-soon"] = "params.data.due_soon"
-    return rules
+    return {**_situation_rules(), "cds-due-soon": "params.data.due_soon"}
 
 
 def task_columns(narrow: bool) -> list[dict]:
     """The lead grid's columns; on a phone only STT, the task and where it stands."""
-    situation_cell = {"cellClassRules": {css: f"params.data.situation === '{key}'"
-                                         for key, css in SITUATION_CLASSES.items()}}
+    situation_cell = {"cellClassRules": _situation_rules()}
     if narrow:
         return [
             {"field": "stt", "headerName": "STT", "width": 58},
