@@ -1,7 +1,7 @@
 """Dash callbacks, registered explicitly per page (one app per test works)."""
 from dash import Dash
 
-from callbacks import home, overdue, overview, router, tasks
+from callbacks import home, indicators, overdue, overview, router, tasks
 from callbacks.guard import install_deny_by_default
 
 
@@ -12,3 +12,4 @@ def register(app: Dash) -> None:
     tasks.register(app)
     overview.register(app)
     overdue.register(app)
+    indicators.register(app)

@@ -6,6 +6,8 @@ from dash import Dash, Input, Output
 from callbacks.guard import READ_ANY_ROLE, guarded_callback
 from layouts import home
 from models import Database
+from services.clock import today
+from services.indicators import due_indicators
 from services.permissions import Actor
 from services.queries import active_plan, agency_name
 from services.rollup import agency_rollup, plan_rollup, report_sentence
@@ -21,8 +23,10 @@ def load_home(actor: Actor, db: Database, _ready):
         agency_part = None
         if actor.is_agency and actor.agency_id is not None:
             own = agency_rollup(session, plan, agency_id=actor.agency_id)
+            due = due_indicators(session, actor, plan, today())
             agency_part = home.agency_section(agency_name(session, actor.agency_id),
-                                              own[0].counts.as_dict() if own else None)
+                                              own[0].counts.as_dict() if own else None,
+                                              (due.period.label, due.reported, len(due.rows)) if due else None)
         return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dash import Dash, Input, Output
 
 from callbacks.guard import guarded_callback
-from callbacks.overview import READ_PROVINCE, province_plan
+from callbacks.overview import READ_PROVINCE
+from callbacks.selector import province_plan
 from layouts import overdue as view
 from models import Database
 from services.clock import today

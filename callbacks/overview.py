@@ -8,9 +8,12 @@ from __future__ import annotations
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import selector
 from callbacks.guard import Policy, guarded_callback
+from callbacks.selector import chosen, province_plan
+from layouts import indicators as indicator_view
 from layouts import overview as view
-from models import Database, Plan
+from models import Database
 from services.clock import today
 from services.dashboard import (
     CATEGORY_LABELS,
@@ -21,57 +24,25 @@ from services.dashboard import (
     compliance,
     overdue_board,
     overview,
-    periods_of,
     section_table,
-    selection_for,
     tasks_behind,
 )
 from services.export import ReportRequest, build_report
+from services.indicators import band_counts, band_lines
 from services.inputs import id_from_text
-from services.periods import InvalidPeriod, period_containing
+from services.periods import period_containing
 from services.permissions import READ_ALL_ROLES, Actor
-from services.queries import active_plan, vn_number
+from services.queries import vn_number
 from services.rollup import report_sentence
 
 READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
 PAGE = view.PAGE
 
 
-def _chosen(kind, period_key, day) -> Selection:
-    """The selector's choice; no update while it is incomplete or not a valid period."""
-    key = day if kind == "date" else period_key
-    try:
-        if isinstance(key, str):
-            return selection_for(key)
-    except InvalidPeriod:
-        pass
-    raise PreventUpdate
-
-
-def province_plan(session, actor: Actor) -> Plan:
-    """The plan the province views show; no update when there is none yet."""
-    plan = active_plan(session, actor)
-    if plan is None:
-        raise PreventUpdate
-    return plan
-
-
-def period_options(actor: Actor, db: Database, kind):
-    """Returns (options, value, period box style, date box style) for the chosen kind."""
-    if kind == "date":
-        return [], None, {"display": "none"}, {"display": "block"}
-    with db.read() as session:
-        plan = active_plan(session, actor)
-        periods = periods_of(plan, kind if kind in {"month", "quarter", "half", "year"} else "quarter", today()) \
-            if plan else []
-    options = [{"label": p.label, "value": p.key} for p in periods]
-    return options, options[0]["value"] if options else None, {"display": "block"}, {"display": "none"}
-
-
 def load_overview(actor: Actor, db: Database, kind, period_key, day):
     """Returns (sentence, change, tiles, quarter title, quarter tiles, 2 figures, agencies, sections,
     overdue rows and note, compliance rows, columns and note). The trend line loads on its own."""
-    selection = _chosen(kind, period_key, day)
+    selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
         plan = province_plan(session, actor)
@@ -103,11 +74,21 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
 
 def load_trend(actor: Actor, db: Database, kind, period_key, day):
     """The completion line: one as-of rollup per month end, so it arrives after the numbers."""
-    selection = _chosen(kind, period_key, day)
+    selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
         series = completion_series(session, province_plan(session, actor), min(selection.day, now), now)
     return view.trend(series)
+
+
+def load_indicator_bands(actor: Actor, db: Database, kind, period_key, day):
+    """The targets of Phụ lục 01 by band at the selection's end, with the change since the previous."""
+    selection = chosen(kind, period_key, day)
+    with db.read() as session:
+        plan = province_plan(session, actor)
+        current = band_counts(session, plan, selection.day)
+        previous = band_counts(session, plan, selection.previous_day)
+    return indicator_view.band_summary(band_lines(current, previous, selection.previous_label), current)
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
@@ -115,7 +96,7 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
     clicked = ctx.triggered_id
     if not isinstance(clicked, dict) or not any(_clicks or []):
         raise PreventUpdate
-    selection = _chosen(kind, period_key, day)
+    selection = chosen(kind, period_key, day)
     category, scope = clicked.get("key"), clicked.get("scope")
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
@@ -129,10 +110,10 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
 def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
     if not n_clicks:
         raise PreventUpdate
-    selection = _chosen(kind, period_key, day)
+    selection = chosen(kind, period_key, day)
     with db.read() as session:
         data = build_report(session, province_plan(session, actor),
-                            ReportRequest(selection.label, selection.day, today()))
+                            ReportRequest(selection, today()))
     return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
 
 
@@ -152,7 +133,7 @@ def click_section(actor: Actor, db: Database, cell, kind, period_key, day):
     category = cell.get("colId") if isinstance(cell, dict) else None
     if section_id is None or category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, _chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
+    return _drill(actor, db, chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
 
 
 def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
@@ -164,19 +145,14 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
     category = cell.get("colId")
     if category not in CATEGORY_LABELS:
         return f"/nhiem-vu?don-vi={agency_id}", no_update, no_update, no_update
-    return (no_update, *_drill(actor, db, _chosen(kind, period_key, day), category, "đơn vị đã chọn",
+    return (no_update, *_drill(actor, db, chosen(kind, period_key, day), category, "đơn vị đã chọn",
                                agency_id=agency_id))
 
 
 def register(app: Dash) -> None:
-    selector = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value")]
+    selector_states = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value")]
     selected = [Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value")]
-    guarded_callback(
-        app, READ_PROVINCE,
-        Output(f"{PAGE}-period", "options"), Output(f"{PAGE}-period", "value"),
-        Output(f"{PAGE}-period-box", "style"), Output(f"{PAGE}-date-box", "style"),
-        Input(f"{PAGE}-kind", "value"),
-    )(period_options)
+    selector.register(app, PAGE, READ_PROVINCE)
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-sentence", "children"), Output(f"{PAGE}-change", "children"),
@@ -189,15 +165,17 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-compliance-note", "children"), *selected,
     )(load_overview)
     guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"), *selected)(load_trend)
+    guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-indicator-bands", "children"), *selected)(
+        load_indicator_bands)
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-drill-title", "children"), Output(f"{PAGE}-drill", "rowData"),
         Output(f"{PAGE}-drill-box", "style"),
-        Input({"type": f"{PAGE}-tile", "scope": ALL, "key": ALL}, "n_clicks"), *selector,
+        Input({"type": f"{PAGE}-tile", "scope": ALL, "key": ALL}, "n_clicks"), *selector_states,
         prevent_initial_call=True,
     )(drill_down)
     guarded_callback(
-        app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"), *selector,
+        app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"), *selector_states,
         prevent_initial_call=True,
     )(export)
     drill_outputs = [Output(f"{PAGE}-drill-title", "children", allow_duplicate=True),
@@ -205,9 +183,9 @@ def register(app: Dash) -> None:
                      Output(f"{PAGE}-drill-box", "style", allow_duplicate=True)]
     guarded_callback(
         app, READ_PROVINCE, Output("url", "href"), *drill_outputs,
-        Input(f"{PAGE}-agencies", "cellClicked"), *selector, prevent_initial_call=True,
+        Input(f"{PAGE}-agencies", "cellClicked"), *selector_states, prevent_initial_call=True,
     )(click_agency)
     guarded_callback(
-        app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-sections", "cellClicked"), *selector,
+        app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-sections", "cellClicked"), *selector_states,
         prevent_initial_call=True,
     )(click_section)

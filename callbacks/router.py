@@ -13,7 +13,7 @@ from services.users import ROLES
 
 def render_page(actor: Actor, _db: Database, pathname: str | None):
     """Returns (content, nav links, user label)."""
-    visible = [(p.title, p.path) for p in PAGES if actor.role in p.roles]
+    visible = [(p.title, p.path) for p in PAGES if actor.role in p.roles and p.in_nav]
     user_label = f"{actor.full_name or actor.username} · {ROLES[actor.role]}"
     page = page_for(pathname)
     if page is None:

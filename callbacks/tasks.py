@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
 from layouts import tasks as view
 from models import Database
-from services.assignment_updates import FORM_FIELDS, Outcome, describe_changes, save_update
+from services.assignment_updates import FORM_FIELDS, describe_changes, save_update
 from services.clock import now, today
 from services.inputs import id_from_text, strict_int
 from services.periods import parse_period
@@ -23,6 +23,7 @@ from services.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_
 from services.queries import active_plan, agency_name, vn_date
 from services.reports import report_status, submit_report
 from services.rollup import agency_rollup, report_sentence
+from services.saving import Outcome
 from services.workspace import (
     TaskFilter,
     agency_options,
@@ -119,13 +120,13 @@ def open_form(actor: Actor, db: Database, cell):
     except NotAllowed as exc:
         refuse(str(exc))
     values = detail["values"]
-    notice = None if detail["can_edit"] else view.alert(
+    notice = None if detail["can_edit"] else view.message(
         "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.", "secondary")
     return (
         True, f"STT {detail['stt']}. {detail['title']}",
         view.form_task(detail),
         *[values[name] for name in FORM_FIELDS], *[False] * len(FORM_FIELDS), *[""] * len(FORM_FIELDS),
-        notice, detail["id"], detail["version"], values, view.history_table(history), not detail["can_edit"],
+        notice, detail["id"], detail["version"], values, view.history(history), not detail["can_edit"],
     )
 
 
@@ -146,11 +147,11 @@ def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, load
                 "Đã lưu cập nhật nhiệm vụ.")
     if result.outcome is Outcome.CONFLICT:
         changes = describe_changes(loaded if isinstance(loaded, dict) else {}, result.current)
-        message = view.alert(result.message, "warning",
+        message = view.message(result.message, "warning",
                              ["Bản đã lưu khác với lúc bạn mở:", *changes] if changes else None)
         return (*invalid, *feedback, message, result.version, result.current, True, bumped, False, no_update)
     color = "danger" if result.outcome is Outcome.INVALID else "info"
-    return (*invalid, *feedback, view.alert(result.message, color), no_update, no_update, True, no_update,
+    return (*invalid, *feedback, view.message(result.message, color), no_update, no_update, True, no_update,
             False, no_update)
 
 

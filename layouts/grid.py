@@ -1,7 +1,6 @@
 """AG Grid settings shared by every grid: Vietnamese interface text, one way to build a grid."""
 import dash_ag_grid as dag
 
-
 GRID_LOCALE = {
     "noRowsToShow": "Không có dữ liệu",
     "loadingOoo": "Đang tải...",
@@ -45,3 +44,13 @@ def grid(grid_id: str, columns: list[dict], page_size: int = 20, **options) -> d
                          "paginationPageSize": page_size, "paginationPageSizeSelector": False, **options},
         style={"width": "100%"},
     )
+
+
+def phone_columns(title_field: str, title_header: str, summary: dict) -> list[dict]:
+    """A grid on a phone: STT, the wrapped title, and one column saying where the row stands."""
+    return [
+        {"field": "stt", "headerName": "STT", "width": 58},
+        {"field": title_field, "headerName": title_header, "flex": 1, "minWidth": 140, "wrapText": True,
+         "autoHeight": True},
+        {"width": 118, "wrapText": True, "autoHeight": True, **summary},
+    ]

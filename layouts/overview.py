@@ -6,11 +6,11 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from layouts.controls import period_selector
 from layouts.grid import grid
 from layouts.overdue import BOARD_COLUMNS
 
 PAGE = "overview"
-KINDS = [("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"), ("date", "Ngày bất kỳ")]
 TILES = [
     ("total", "Tổng số", "secondary"), ("done_on_time", "Hoàn thành đúng hạn", "success"),
     ("done_late", "Hoàn thành quá hạn", "warning"), ("in_progress", "Đang thực hiện", "primary"),
@@ -45,11 +45,7 @@ def layout(**_kwargs) -> html.Div:
     return html.Div([
         html.H1("Tổng hợp tình hình thực hiện", className="h4", id=f"{PAGE}-title"),
         dbc.Row([
-            dbc.Col(dbc.Select(id=f"{PAGE}-kind", value="quarter",
-                               options=[{"label": label, "value": key} for key, label in KINDS]), xs=6, md=2),
-            dbc.Col(dbc.Select(id=f"{PAGE}-period"), xs=6, md=3, id=f"{PAGE}-period-box"),
-            dbc.Col(dbc.Input(id=f"{PAGE}-date", type="date"), xs=6, md=3, id=f"{PAGE}-date-box",
-                    style={"display": "none"}),
+            *period_selector(PAGE),
             dbc.Col(dbc.Button("Tải báo cáo Excel", id=f"{PAGE}-export", color="success", outline=True),
                     xs=12, md="auto"),
         ], className="g-2 mb-3 align-items-center"),
@@ -60,6 +56,11 @@ def layout(**_kwargs) -> html.Div:
             dbc.Row(id=f"{PAGE}-tiles", className="g-2"),
             html.H2(id=f"{PAGE}-quarter-title", className="h6 mt-3"),
             dbc.Row(id=f"{PAGE}-quarter", className="g-2"),
+        ]), className="mb-3"),
+        dbc.Card(dbc.CardBody([
+            html.H2("Mục tiêu, chỉ tiêu (Phụ lục 01)", className="h6"),
+            html.Div(id=f"{PAGE}-indicator-bands"),
+            dcc.Link("Xem bảng mục tiêu, chỉ tiêu", href="/chi-tieu", className="small"),
         ]), className="mb-3"),
         html.Div([html.H2(id=f"{PAGE}-drill-title", className="h6"), grid(f"{PAGE}-drill", TASK_COLUMNS, 10)],
                  id=f"{PAGE}-drill-box", style={"display": "none"}, className="mb-3"),

@@ -10,7 +10,7 @@ from typing import Callable
 
 from dash.development.base_component import Component
 
-from layouts import home, overdue, overview, tasks
+from layouts import home, indicators, overdue, overview, tasks
 from services.permissions import ALL_ROLES, READ_ALL_ROLES
 
 
@@ -21,6 +21,7 @@ class Page:
     title: str
     roles: frozenset[str]
     layout: Callable[..., Component]
+    in_nav: bool = True  # a page reached from another (one indicator) has no navbar link
 
 
 PAGES = [
@@ -28,6 +29,9 @@ PAGES = [
     Page(tasks.PAGE, "/nhiem-vu", "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout),
     Page(overview.PAGE, "/tong-hop", "Tổng hợp", READ_ALL_ROLES, overview.layout),
     Page(overdue.PAGE, "/qua-han", "Quá hạn", READ_ALL_ROLES, overdue.layout),
+    Page(indicators.PAGE, "/chi-tieu", "Chỉ tiêu", ALL_ROLES, indicators.layout),
+    Page(indicators.DETAIL, indicators.DETAIL_PATH, "Chi tiết chỉ tiêu", ALL_ROLES, indicators.detail_layout,
+         in_nav=False),
 ]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.grid import grid
-from services.assignment_updates import MAX_TEXT_LENGTH
+from layouts.controls import alert, history_table
+from layouts.grid import grid, phone_columns
+from services.inputs import MAX_TEXT_LENGTH
 from services.statuses import STATUS_LABELS
 
 PAGE = "tasks"
@@ -52,14 +53,9 @@ def task_columns(narrow: bool) -> list[dict]:
     """The lead grid's columns; on a phone only STT, the task and where it stands."""
     situation_cell = {"cellClassRules": _situation_rules()}
     if narrow:
-        return [
-            {"field": "stt", "headerName": "STT", "width": 58},
-            {"field": "title", "headerName": "Nhiệm vụ", "flex": 1, "minWidth": 140, "wrapText": True,
-             "autoHeight": True},
-            {"colId": "where", "headerName": "Tình hình", "width": 118, "wrapText": True, "autoHeight": True,
-             "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"},
-             **situation_cell},
-        ]
+        return phone_columns("title", "Nhiệm vụ", {
+            "colId": "where", "headerName": "Tình hình", **situation_cell,
+            "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"}})
     return [
         {"field": "stt", "headerName": "STT", "width": 72},
         {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
@@ -242,17 +238,9 @@ def form_task(detail: dict) -> list:
         html.Div([html.Span(f"{label}: ", className="text-muted"), value]) for label, value in lines if value]
 
 
-def history_table(rows: list[dict]):
-    if not rows:
-        return html.P("Chưa có thay đổi nào.", className="small text-muted mb-0")
-    return dbc.Table([
-        html.Thead(html.Tr([html.Th(h) for h in ("Thời gian", "Người cập nhật", "Nội dung", "Cũ", "Mới")])),
-        html.Tbody([html.Tr([html.Td(r[k]) for k in ("when", "who", "field", "old", "new")]) for r in rows]),
-    ], size="sm", responsive=True, className="small mb-0", id=f"{FORM}-history-table")
+def history(rows: list[dict]):
+    return history_table(rows, f"{FORM}-history-table")
 
 
-def alert(message: str, color: str, details: list[str] | None = None) -> dbc.Alert:
-    body = [html.Div(message)]
-    if details:
-        body.append(html.Ul([html.Li(line) for line in details], className="mb-0 mt-2"))
-    return dbc.Alert(body, color=color, className="mb-3", id=f"{FORM}-message")
+def message(text: str, color: str, details: list[str] | None = None) -> dbc.Alert:
+    return alert(text, color, details, f"{FORM}-message")

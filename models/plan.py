@@ -153,6 +153,9 @@ class Indicator(Base):
     lead_text: Mapped[str] = mapped_column(Text, default="")
     monitor_text: Mapped[str] = mapped_column(Text, default="")
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class IndicatorAgency(Base):
@@ -169,10 +172,12 @@ class IndicatorValue(Base):
     """The actual value of an indicator for one reporting period (e.g. "2026-Q2", "2026-H1")."""
 
     __tablename__ = "indicator_values"
-    __table_args__ = (UniqueConstraint("indicator_id", "period"),)
+    # The value as of a day is the latest period ending by then: this index answers it per indicator.
+    __table_args__ = (UniqueConstraint("indicator_id", "period"),
+                      Index("ix_indicator_values_as_of", "indicator_id", "period_end"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id"))  # indexed by ix_..._as_of
     period: Mapped[str] = mapped_column(String(20))
     period_end: Mapped[date] = mapped_column(Date)
     value_text: Mapped[str] = mapped_column(String(120), default="")

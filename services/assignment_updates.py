@@ -8,26 +8,24 @@ together or not at all.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import Assignment, Plan, Task, User
+from models import Assignment, Plan, Task
 from services.clock import now
 from services.deadlines import parse_date
 from services.history import apply_assignment_change
-from services.inputs import strict_int
+from services.inputs import clean_text, strict_int
 from services.permissions import Actor, NotAllowed, can_act_for_agency
-from services.queries import vn_date, vn_number
+from services.queries import vn_date
 from services.rollup import assignment_situations
+from services.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
 from services.statuses import STATUS_LABELS, Status, status_from
 
-MAX_TEXT_LENGTH = 4000
 TEXT_FIELDS = ("result", "delay_reason", "note")
 FORM_FIELDS = ("status", "progress", "completed_on") + TEXT_FIELDS
 FIELD_LABELS = {
@@ -39,7 +37,6 @@ FIELD_LABELS = {
     "note": "Ghi chú",
     "review_state": "Xác nhận của Tổ giúp việc",
 }
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
 @dataclass(frozen=True)
@@ -56,19 +53,6 @@ class ValidUpdate:
             "status": self.status.value, "progress": self.progress, "completed_on": self.completed_on,
             "result": self.result, "delay_reason": self.delay_reason, "note": self.note,
         }
-
-
-def _clean_text(value: Any, label: str) -> tuple[str, str | None]:
-    if value is None:
-        return "", None
-    if not isinstance(value, str):
-        return "", f"{label}: nội dung không hợp lệ."
-    text = unicodedata.normalize("NFC", value).strip()
-    if len(text) > MAX_TEXT_LENGTH:
-        return "", f"{label} quá dài: tối đa {vn_number(MAX_TEXT_LENGTH)} ký tự (đang có {vn_number(len(text))})."
-    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in text):
-        return "", f"{label} có ký tự điều khiển không hợp lệ; hãy gõ lại hoặc dán dạng văn bản thường."
-    return text, None
 
 
 def _parse_progress(value: Any) -> tuple[int | None, str | None]:
@@ -118,7 +102,7 @@ def validate_update(
         errors["progress"] = message
     texts: dict[str, str] = {}
     for name in TEXT_FIELDS:
-        texts[name], message = _clean_text(raw.get(name), FIELD_LABELS[name])
+        texts[name], message = clean_text(raw.get(name), FIELD_LABELS[name])
         if message:
             errors[name] = message
     completed_on = None
@@ -144,22 +128,6 @@ def validate_update(
         return None, errors
     return ValidUpdate(status, progress, completed_on, texts["result"], texts["delay_reason"],
                        texts["note"]), {}
-
-
-class Outcome(StrEnum):
-    SAVED = "saved"
-    UNCHANGED = "unchanged"
-    INVALID = "invalid"
-    CONFLICT = "conflict"
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    outcome: Outcome
-    version: int  # the version the form carries from now on
-    message: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-    current: dict[str, Any] = field(default_factory=dict)  # saved values, shown on a conflict
 
 
 def form_values(assignment: Assignment) -> dict[str, Any]:
@@ -190,12 +158,6 @@ def describe_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> lis
     return lines
 
 
-def _writer_label(session: Session, assignment: Assignment) -> str:
-    user = session.get(User, assignment.updated_by_id) if assignment.updated_by_id else None
-    who = (user.full_name or user.username) if user else "người khác"
-    return f"{who} lúc {vn_date(assignment.updated_at)}" if assignment.updated_at else who
-
-
 def _load_for_update(session: Session, actor: Actor, assignment_id: Any) -> Assignment:
     """The assignment, locked, if the actor may update it; NotAllowed otherwise (also unknown ids)."""
     if strict_int(assignment_id) is None:
@@ -218,11 +180,12 @@ def save_update(
     assignment = _load_for_update(session, actor, assignment_id)
     current = form_values(assignment)
     if strict_int(version) is None:
-        return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
-            "Biểu mẫu không có phiên bản dữ liệu nên không được lưu. Hãy đóng và mở lại nhiệm vụ."))
+        return SaveResult(Outcome.CONFLICT, assignment.version, current=current,
+                          message=f"{NO_VERSION_MESSAGE} nhiệm vụ.")
     if version != assignment.version:
+        writer = writer_label(session, assignment.updated_by_id, assignment.updated_at)
         return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
-            f"Nhiệm vụ vừa được {_writer_label(session, assignment)} cập nhật, nên nội dung của bạn "
+            f"Nhiệm vụ vừa được {writer} cập nhật, nên nội dung của bạn "
             "chưa được lưu. Nội dung bạn đã nhập vẫn giữ nguyên trong biểu mẫu; hãy xem bản đã lưu "
             "bên dưới rồi bấm Lưu lại nếu vẫn muốn ghi."))
 

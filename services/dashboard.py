@@ -11,8 +11,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
-from services.periods import Period, parse_period, period_containing
-from services.queries import plan_agencies, vn_date
+from services.periods import Period, parse_period, period_containing, periods_of_year
+from services.queries import change_phrase, plan_agencies, vn_date
 from services.rollup import (
     Counts,
     agency_rollup,
@@ -46,8 +46,7 @@ def overdue_band(days: int) -> str:
 
 def periods_of(plan: Plan, kind: str, today: date) -> list[Period]:
     """The plan year's periods of one kind that have begun, newest first."""
-    count = 12 // Period(kind, plan.year, 1).months
-    return [p for p in (Period(kind, plan.year, n) for n in range(count, 0, -1)) if p.start <= today]
+    return periods_of_year(plan.year, (kind,), today)
 
 
 def as_of_for(day: date, today: date) -> date | None:
@@ -72,9 +71,7 @@ class Overview:
     def change(self, key: str, noun: str = "nhiệm vụ") -> str:
         """"tăng 3 nhiệm vụ so với Quý I/2026"."""
         delta = getattr(self.current.counts, key) - getattr(self.previous.counts, key)
-        if delta == 0:
-            return f"không đổi so với {self.previous.label}"
-        return f"{'tăng' if delta > 0 else 'giảm'} {abs(delta)} {noun} so với {self.previous.label}"
+        return change_phrase(delta, noun, self.previous.label)
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def load_demo(session: Session) -> DemoSummary:
     agencies = load_agencies(session, DEMO_PLAN.province, DATA_DIR / "lao_cai_agencies.csv")
     tasks = import_plan(session, DATA_DIR / "lao_cai_2026_phu_luc_02.xlsx", DEMO_PLAN)
     plan = session.get(Plan, tasks.plan_id)
-    indicators = import_indicators(session, plan, DATA_DIR / "lao_cai_2026_phu_luc_01.xlsx")
+    indicators = import_indicators(session, plan, DATA_DIR / "lao_cai_2026_phu_luc_01.xlsx").indicators
     province_id = plan.province_id
     users = []
     for username, role, full_name in ROLE_USERS:

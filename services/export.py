@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
-from services.dashboard import CATEGORY_LABELS, agency_table, as_of_for, overdue_board
+from services.achievement import BAND_LABELS, Band, display_value
+from services.dashboard import CATEGORY_LABELS, Selection, agency_table, as_of_for, overdue_board
+from services.indicators import band_counts, band_lines, standings, tally
 from services.queries import vn_date
 from services.rollup import plan_rollup, report_sentence, tasks_counted
 from services.statuses import STATUS_LABELS, Status
@@ -32,9 +34,16 @@ APPENDIX_HEADERS = [("STT", 7), ("Nhiệm vụ", 55), ("Cơ quan chủ trì", 28
 
 @dataclass(frozen=True)
 class ReportRequest:
-    label: str  # "Quý II/2026"
-    day: date  # the end of the period (or the chosen date)
+    selection: Selection  # the period (or date) reported on, and the one it is compared with
     today: date
+
+    @property
+    def label(self) -> str:
+        return self.selection.label
+
+    @property
+    def day(self) -> date:
+        return self.selection.day
 
 
 def _sheet(workbook: Workbook, title: str, headers: list[tuple[str, int]], first: bool = False) -> Worksheet:
@@ -110,6 +119,16 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
                          STATUS_LABELS[Status(status)] if status else "", results.get(task.id, "")])
     _finish_rows(appendix)
 
+    current = _indicator_appendix(workbook, session, plan, request.day)
+    previous = band_counts(session, plan, request.selection.previous_day)
+    summary.append([])
+    summary.append(["Mục tiêu, chỉ tiêu (Phụ lục 01)"])
+    summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
+    first_band_row = summary.max_row + 1
+    for band, line in zip(Band, band_lines(current, previous, request.selection.previous_label)):
+        summary.append([line, current[band]])
+    _finish_rows(summary, first_row=first_band_row)
+
     board = overdue_board(session, plan, min(request.day, request.today), request.today)
     overdue = _sheet(workbook, "Quá hạn", [("STT", 7), ("Nhiệm vụ", 50), ("Cơ quan chủ trì", 28),
                                            ("Thời hạn", 16), ("Hạn", 12), ("Số ngày quá hạn", 10),
@@ -131,3 +150,31 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
     workbook.save(buffer)
     return buffer.getvalue()
 
+
+INDICATOR_HEADERS = [("TT", 7), ("Tên mục tiêu", 55), ("Đơn vị tính", 10), ("Mục tiêu", 14), ("Kết quả", 14),
+                     ("So sánh kế hoạch giao", 20)]
+BAND_FILLS = {Band.EXCEEDED: "D1E7DD", Band.OVER_80: "CFE2FF", Band.FROM_50_TO_80: "FFF3CD",
+              Band.UNDER_50: "F8D7DA"}
+
+
+def _indicator_appendix(workbook: Workbook, session: Session, plan: Plan, day: date) -> dict[Band, int]:
+    """Phụ lục 01 as printed in the reports: by section, each target with its latest result as of
+    `day` and the share of the plan (or Đạt / Không đạt). Returns the band counts it shows."""
+    sheet = _sheet(workbook, "Phụ lục mục tiêu", INDICATOR_HEADERS)
+    current_section = object()
+    bands = []
+    for standing in standings(session, plan, day):
+        indicator, value, achievement = standing.indicator, standing.value, standing.achievement
+        if indicator.section_id != current_section and standing.section is not None:
+            sheet.append([standing.section.code, standing.section.title])
+            for cell in sheet[sheet.max_row]:
+                cell.font, cell.fill = Font(bold=True), SECTION_FILL
+        current_section = indicator.section_id
+        sheet.append([indicator.stt, indicator.name, indicator.unit, indicator.target_text,
+                      display_value(value.value_text, value.is_estimate) if value else "",
+                      achievement.label or BAND_LABELS[achievement.band]])
+        if achievement.band in BAND_FILLS:
+            sheet.cell(row=sheet.max_row, column=6).fill = PatternFill("solid", fgColor=BAND_FILLS[achievement.band])
+        bands.append(achievement.band)
+    _finish_rows(sheet)
+    return tally(bands)

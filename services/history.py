@@ -1,6 +1,7 @@
-"""The one way an assignment's state changes: update the row, its validity interval and the log.
+"""The one way data changes: update the row and log who changed which field, when, old → new
+(an assignment also closes its state interval and opens the next).
 
-All three are written in the caller's transaction, so a change is never kept without its history.
+All of it is written in the caller's transaction, so a change is never kept without its history.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from models import Assignment, AssignmentState, ChangeLog
 
 TRACKED_FIELDS = ("status", "progress", "result", "delay_reason", "note", "completed_on", "review_state")
 STATE_FIELDS = ("status", "progress", "completed_on", "review_state")
+SOURCE_LABELS = {"import": "Nhập từ tệp", "cli": "Dòng lệnh"}  # who, when no user made the change
 
 
 def _as_text(value: Any) -> str | None:
@@ -35,6 +37,27 @@ def record_change(
         on_behalf_of_agency_id=on_behalf_of_agency_id, entity=entity, entity_id=entity_id,
         field=field, old_value=_as_text(old), new_value=_as_text(new), source=source,
     ))
+
+
+def apply_changes(
+    session: Session, entity: str, row: Any, changes: dict[str, Any], *, when: datetime,
+    recorded_at: datetime, user_id: int | None, source: str = "app", on_behalf_of_agency_id: int | None = None,
+) -> list[str]:
+    """Set each field of `row` that `changes` alters and log it; return the changed names.
+    A new row (no id yet) is added and flushed, and logged from nothing (None) to its values."""
+    is_new = row.id is None
+    old = {f: None if is_new else getattr(row, f) for f in changes}
+    changed = [f for f, v in changes.items() if (v not in (None, "", False) if is_new else old[f] != v)]
+    for field in changes if is_new else changed:
+        setattr(row, field, changes[field])
+    if is_new:
+        session.add(row)
+        session.flush()
+    for field in changed:
+        record_change(session, entity, row.id, field, old[field], changes[field], when=when,
+                      recorded_at=recorded_at, user_id=user_id, source=source,
+                      on_behalf_of_agency_id=on_behalf_of_agency_id)
+    return changed
 
 
 def open_first_state(session: Session, assignment: Assignment, valid_from: datetime) -> None:
@@ -61,12 +84,8 @@ def apply_assignment_change(
     unknown = set(changes) - set(TRACKED_FIELDS)
     if unknown:
         raise ValueError(f"untracked fields: {sorted(unknown)}")
-    changed = [f for f, v in changes.items() if getattr(assignment, f) != v]
-    for field in changed:
-        record_change(session, "assignment", assignment.id, field, getattr(assignment, field),
-                      changes[field], when=when, recorded_at=recorded_at, user_id=user_id,
-                      source=source, on_behalf_of_agency_id=on_behalf_of_agency_id)
-        setattr(assignment, field, changes[field])
+    changed = apply_changes(session, "assignment", assignment, changes, when=when, recorded_at=recorded_at,
+                            user_id=user_id, source=source, on_behalf_of_agency_id=on_behalf_of_agency_id)
     if not changed:
         return changed
     assignment.updated_at = when

@@ -11,12 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from services.deadlines import last_day_of_month
+from services.deadlines import ROMAN_QUARTERS, last_day_of_month
+from services.text import fold
 
 CADENCES = {"monthly": "month", "quarterly": "quarter"}
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
+# The reports' own words (folded): "Quý II/2024", "Tháng 6/2024", "6 tháng đầu năm 2024", "Năm 2024".
+_OF_YEAR = r"\s*(?:/|nam)\s*(\d{4})$"
+_QUARTER_LABEL = re.compile(r"^quy\s+(iv|iii|ii|i|[1-4])" + _OF_YEAR)
+_MONTH_LABEL = re.compile(r"^(?:thang\s+)?(\d{1,2})" + _OF_YEAR)
+_HALF_LABEL = re.compile(r"^6 thang(?: (dau|cuoi))? nam\s*(\d{4})$")
+_YEAR_LABEL = re.compile(r"^nam\s+(\d{4})$")
 
 
 class InvalidPeriod(ValueError):
@@ -70,11 +78,30 @@ class Period:
         return date(last.year, last.month, min(max(deadline_day, 1), last.day))
 
 
-def parse_period(key: str) -> Period:
-    """"2026-11" → Tháng 11/2026, "2026-Q2", "2026-H1", "2026". InvalidPeriod otherwise."""
-    match = _KEY.match((key or "").strip().upper())
-    if not match:
-        raise InvalidPeriod(f"Kỳ “{key}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1 hoặc 2026.")
+@lru_cache(maxsize=1024)
+def parse_period(text: str) -> Period:
+    """A key ("2026-11", "2026-Q2", "2026-H1", "2026") or the reports' label ("Tháng 11/2026",
+    "Quý II/2026", "6 tháng đầu năm 2026", "Năm 2026"). InvalidPeriod otherwise."""
+    text = (text or "").strip()
+    match = _KEY.match(text.upper())
+    if match:
+        return _from_key(text, match)
+    folded = fold(text)
+    if match := _QUARTER_LABEL.match(folded):
+        return Period("quarter", int(match[2]), ROMAN_QUARTERS.get(match[1]) or int(match[1]))
+    if match := _MONTH_LABEL.match(folded):
+        if 1 <= int(match[1]) <= 12:
+            return Period("month", int(match[2]), int(match[1]))
+        raise InvalidPeriod(f"Tháng {int(match[1])} không hợp lệ trong kỳ “{text}”.")
+    if match := _HALF_LABEL.match(folded):
+        return Period("half", int(match[2]), 2 if match[1] == "cuoi" else 1)
+    if match := _YEAR_LABEL.match(folded):
+        return Period("year", int(match[1]), 1)
+    raise InvalidPeriod(f"Kỳ “{text}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1, 2026 hoặc Tháng 6/2026, "
+                        "Quý II/2026, 6 tháng đầu năm 2026, Năm 2026.")
+
+
+def _from_key(key: str, match: re.Match) -> Period:
     year = int(match[1])
     if match[2]:
         month = int(match[2])
@@ -86,6 +113,14 @@ def parse_period(key: str) -> Period:
     if match[4]:
         return Period("half", year, int(match[4]))
     return Period("year", year, 1)
+
+
+def periods_of_year(year: int, kinds: tuple[str, ...], today: date) -> list[Period]:
+    """The year's periods of these kinds that have begun by `today`: kind by kind in the order
+    given, newest first within a kind."""
+    return [period for kind in kinds
+            for period in (Period(kind, year, n) for n in range(12 // Period(kind, year, 1).months, 0, -1))
+            if period.start <= today]
 
 
 def period_containing(day: date, kind: str) -> Period:

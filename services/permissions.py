@@ -5,6 +5,7 @@ the database for this request.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 ALL_ROLES = frozenset({"admin", "secretariat", "leader", "agency"})
@@ -47,3 +48,15 @@ class NotAllowed(PermissionError):
 
 def can_manage_plan(actor: Actor) -> bool:
     return actor.role in PLAN_WRITE_ROLES
+
+
+def can_report_indicator(actor: Actor, monitors: Collection[int], actor_agencies: Collection[int]) -> bool:
+    """Enter an indicator's actual values: its monitoring agency (cơ quan theo dõi, tổng hợp), also
+    when named through a group it belongs to (`actor_agencies` holds its id and its groups'), or the
+    secretariat. Leaders and admins only read."""
+    return actor.role == "secretariat" or (actor.is_agency and not set(monitors).isdisjoint(actor_agencies))
+
+
+def can_configure_indicators(actor: Actor) -> bool:
+    """Settings of the plan's targets (lower is better): the secretariat, which maintains the plan."""
+    return actor.role == "secretariat"

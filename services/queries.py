@@ -23,6 +23,13 @@ def vn_number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def change_phrase(delta: int, noun: str, previous_label: str) -> str:
+    """"tăng 3 nhiệm vụ so với Quý I/2026", "giảm 1 mục tiêu ...", "không đổi so với ..."."""
+    if delta == 0:
+        return f"không đổi so với {previous_label}"
+    return f"{'tăng' if delta > 0 else 'giảm'} {abs(delta)} {noun} so với {previous_label}"
+
+
 def active_plan(session: Session, actor: Actor) -> Plan | None:
     """The newest plan of the actor's province (any province for a user without one)."""
     query = select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
@@ -45,7 +52,9 @@ def plan_agencies(session: Session, plan: Plan) -> list[tuple[int, str]]:
     )]
 
 
-def plan_sections(session: Session, plan: Plan) -> list[tuple[int, str]]:
-    """(id, "IV. Hạ tầng số ...") of the plan's task sections, in order."""
-    return [(section.id, f"{section.code}. {section.title}") for section in session.scalars(
-        select(Section).where(Section.plan_id == plan.id, Section.appendix == "tasks").order_by(Section.position))]
+def plan_sections(session: Session, plan: Plan, appendix: str = "tasks") -> list[tuple[int, str]]:
+    """(id, "IV. Hạ tầng số ...") of the sections of one appendix of the plan (tasks or
+    indicators), in order."""
+    return [(section.id, f"{section.code}. {section.title}" if section.code else section.title)
+            for section in session.scalars(select(Section).where(
+                Section.plan_id == plan.id, Section.appendix == appendix).order_by(Section.position))]

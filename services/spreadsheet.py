@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class Column:
     headers: tuple[str, ...]  # folded header texts that name this column
     required: bool = True
     prefix: bool = False  # match headers that start with one of `headers`
+    matches: Callable[[str], bool] | None = None  # or any folded header this accepts
+
+    def names(self, header: str) -> bool:
+        return (header in self.headers or (self.prefix and any(header.startswith(h) for h in self.headers))
+                or (self.matches is not None and self.matches(header)))
 
 
 @dataclass(frozen=True)
@@ -91,15 +97,27 @@ def _read_xlsx(path: Path) -> list[tuple[int, list[object]]]:
         raise ImportFailed([RowError(0, f"Không đọc được tệp Excel ({exc.__class__.__name__}).")]) from None
     try:
         sheet = workbook.worksheets[0]
-        return [(index, list(row)) for index, row in enumerate(sheet.iter_rows(values_only=True), 1)]
+        return [(index, [_cell_value(c) for c in row]) for index, row in enumerate(sheet.iter_rows(), 1)]
     finally:
         workbook.close()
+
+
+def _cell_value(cell) -> object:
+    """A cell as shown: a number formatted as a percentage (0.95 shown "95%") reads "95%"."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        shown = f"{value * 100:.6f}".rstrip("0").rstrip(".")
+        return shown.replace(".", ",") + "%"
+    return value
 
 
 def map_columns(
     rows: list[tuple[int, list[str]]], columns: list[Column]
 ) -> tuple[int, dict[str, int], list[tuple[int, list[str]]]]:
-    """Find the header row; return its number, field → column index, and the rows below it."""
+    """Find the header row; return its number, field → column index, and the rows below it.
+
+    Each header goes to the first column in `columns` that names it and is still free, so a
+    second header naming the same thing falls through to the next column that accepts it."""
     required = [c for c in columns if c.required]
     for position, (number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         folded = [fold(c) for c in cells]
@@ -113,14 +131,9 @@ def map_columns(
 def _match(folded_cells: list[str], columns: list[Column]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for index, header in enumerate(folded_cells):
-        for column in columns:
-            if column.field in mapping:
-                continue
-            if header in column.headers or (
-                column.prefix and any(header.startswith(h) for h in column.headers)
-            ):
-                mapping[column.field] = index
-                break
+        column = next((c for c in columns if c.field not in mapping and c.names(header)), None)
+        if column is not None:
+            mapping[column.field] = index
     return mapping
 
 

@@ -14,9 +14,22 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, Province, Section, Task
+from models import (
+    Agency,
+    Assignment,
+    AssignmentState,
+    ChangeLog,
+    Indicator,
+    IndicatorAgency,
+    IndicatorValue,
+    Plan,
+    Province,
+    Section,
+    Task,
+)
 from services.clock import now
 from services.deadlines import parse_deadline
+from services.periods import Period
 from services.statuses import Status
 from services.text import name_key
 from services.users import create_user
@@ -39,6 +52,8 @@ class SyntheticSummary:
     history_rows: int
     agency_user: str
     secretariat_user: str
+    indicators: int = 0
+    indicator_values: int = 0
 
 
 def _insert(session: Session, model, rows: list[dict]) -> None:
@@ -57,9 +72,11 @@ def _next_state(rng: random.Random, status: str, progress: int) -> tuple[str, in
 
 
 def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int, seed: int = 1,
-                   leads_per_task: int = 1, year: int = 2026, until: datetime | None = None) -> SyntheticSummary:
+                   leads_per_task: int = 1, year: int = 2026, until: datetime | None = None,
+                   indicators: int = 0) -> SyntheticSummary:
     """Create a province with `agencies` agencies and a plan of `tasks` tasks, each led by
-    `leads_per_task` agencies, and `updates` dated updates spread between the plan start and `until`."""
+    `leads_per_task` agencies, and `updates` dated updates spread between the plan start and `until`;
+    and `indicators` targets, each with a value for every month that has begun by `until`."""
     if min(tasks, agencies) < 1 or updates < 0 or not 1 <= leads_per_task <= agencies:
         raise ValueError("Cần ít nhất 1 nhiệm vụ và 1 cơ quan; số cơ quan chủ trì mỗi nhiệm vụ không được vượt quá "
                          "số cơ quan.")
@@ -146,10 +163,58 @@ def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int,
         session.execute(table.update().where(table.c.id == bindparam("row_id")),
                         finals[start:start + BATCH])
 
+    values = _indicators(session, rng, plan, agency_ids, indicators, until) if indicators else 0
+
     agency_user = create_user(session, f"dv-1-{seed}-{plan.id}", "agency", SYNTHETIC_PASSWORD,
                               full_name="Cán bộ đầu mối Đơn vị mô phỏng 1",
                               agency=session.get(Agency, agency_ids[0]))
     secretariat = create_user(session, f"tgv-{seed}-{plan.id}", "secretariat", SYNTHETIC_PASSWORD,
                               full_name="Tổ giúp việc (mô phỏng)", province_id=province.id)
     return SyntheticSummary(plan.id, agencies, tasks, len(assignment_ids), len(states) - len(assignment_ids),
-                            len(logs), agency_user.username, secretariat.username)
+                            len(logs), agency_user.username, secretariat.username, indicators, values)
+
+
+# Targets as plans print them, with a value each month that moves towards (or past) the target.
+PRINTED_TARGETS = [("50%", "48%"), ("≥ 70%", "65%"), ("90%", "86%"), ("0.7", "0.6"), ("95/95/95", "90/90/90"),
+                   ("Dưới 5%", "8%"), ("100%", "97%"), ("Có", "Không")]
+
+
+def _indicators(session: Session, rng: random.Random, plan: Plan, agency_ids: list[int], count: int,
+                until: datetime) -> int:
+    """`count` indicators in six sections, each monitored by one agency, valued every month so far."""
+    _insert(session, Section, [{"plan_id": plan.id, "appendix": "indicators", "code": code, "title": title,
+                                "position": i} for i, (code, title) in enumerate(zip(
+                                    ["I", "II", "III", "IV", "V", "VI"], SECTION_TITLES[2:8]), 1)])
+    section_ids = list(session.scalars(select(Section.id).where(
+        Section.plan_id == plan.id, Section.appendix == "indicators").order_by(Section.position)))
+    rows = []
+    for i in range(1, count + 1):
+        target, baseline = PRINTED_TARGETS[i % len(PRINTED_TARGETS)]
+        rows.append({"plan_id": plan.id, "section_id": section_ids[(i - 1) * len(section_ids) // count],
+                     "stt": str(i), "position": i, "name": f"Chỉ tiêu mô phỏng số {i}", "unit": "%",
+                     "baseline_text": baseline, "target_text": target, "lead_text": "", "monitor_text": "",
+                     "higher_is_better": not target.startswith("Dưới"), "version": 1})
+    _insert(session, Indicator, rows)
+    indicators = session.execute(select(Indicator.id, Indicator.target_text).where(
+        Indicator.plan_id == plan.id).order_by(Indicator.position)).all()
+    _insert(session, IndicatorAgency, [{"indicator_id": indicator_id, "agency_id": rng.choice(agency_ids),
+                                        "role": "monitor"} for indicator_id, _ in indicators])
+    months = [m for m in range(1, 13) if date(plan.year, m, 1) <= until.date()]
+    values = []
+    for indicator_id, target in indicators:
+        for month in months:
+            period = Period("month", plan.year, month)
+            values.append({"indicator_id": indicator_id, "period": period.key, "period_end": period.end,
+                           "value_text": _monthly_value(rng, target), "is_estimate": rng.random() < 0.2,
+                           "assessment": None, "source_note": "", "updated_at": until, "version": 1})
+    _insert(session, IndicatorValue, values)
+    return len(values)
+
+
+def _monthly_value(rng: random.Random, target: str) -> str:
+    if target == "Có":
+        return rng.choice(["Có", "Không"])
+    if "/" in target:
+        return "/".join(str(rng.randint(60, 100)) for _ in target.split("/"))
+    number = float(target.split()[-1].rstrip("%"))
+    return f"{number * rng.uniform(0.3, 1.2):.1f}".replace(".", ",") + ("%" if target.endswith("%") else "")

@@ -14,17 +14,15 @@ from models import Agency, Assignment, ChangeLog, Plan, Section, Task, TaskCoord
 from services.agencies import groups_of
 from services.assignment_updates import FIELD_LABELS, display_value, form_values
 from services.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
-from services.periods import period_containing
+from services.history import SOURCE_LABELS
 from services.inputs import id_from_text, strict_int
+from services.periods import period_containing
 from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
 from services.queries import plan_agencies, vn_date
 from services.reports import current_period, needs_update
 from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
 from services.statuses import STATUS_LABELS, Status, status_from
 from services.text import fold
-
-
-SOURCE_LABELS = {"import": "Nhập từ tệp", "cli": "Dòng lệnh"}
 
 
 @dataclass(frozen=True)

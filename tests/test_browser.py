@@ -132,7 +132,8 @@ def test_two_browsers_editing_one_task_the_second_gets_the_conflict_and_keeps_it
 
 @pytest.mark.parametrize("path, width, height", [
     ("/login", 375, 812), ("/", 375, 812), ("/nhiem-vu", 375, 812), ("/nhiem-vu", 1366, 768),
-    ("/tong-hop", 375, 812), ("/tong-hop", 1366, 768), ("/qua-han", 375, 812)])
+    ("/tong-hop", 375, 812), ("/tong-hop", 1366, 768), ("/qua-han", 375, 812), ("/chi-tieu", 375, 812),
+    ("/chi-tieu", 1366, 768), ("/chi-tieu/chi-tiet?ma=1", 375, 812)])
 def test_no_horizontal_scroll_on_a_phone_or_an_office_screen(live_server, browser, path, width, height):
     page = browser.new_page(viewport={"width": width, "height": height})
     if path != "/login":
@@ -153,11 +154,20 @@ def test_no_horizontal_scroll_on_a_phone_or_an_office_screen(live_server, browse
         page.wait_for_selector("#overview-donut .main-svg", timeout=20000)
     elif path == "/qua-han":
         page.wait_for_selector("#overdue-board .ag-row", timeout=20000)
+    elif path == "/chi-tieu":
+        key_column = "standing" if width < 768 else "spark"
+        page.wait_for_selector(f"#indicators-grid .ag-header-cell[col-id='{key_column}']", timeout=20000)
+        page.wait_for_selector("#indicators-grid .ag-row", timeout=20000)
+    elif path.startswith("/chi-tieu/"):
+        page.wait_for_selector("#indicator-title:has-text('Tỷ lệ phủ sóng')", timeout=20000)
+        page.wait_for_selector("#indicator-chart .main-svg", timeout=20000)
     else:
         page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    # The agency workspace must fit as it is; the province tables may scroll inside their own grid.
-    scrolls_inside = "" if path == "/nhiem-vu" else ".ag-root-wrapper"
+    # The agency pages must fit as they are (the indicator table on a phone too); the province tables
+    # may scroll inside their own grid.
+    fits_whole = path == "/nhiem-vu" or (path == "/chi-tieu" and width < 768)
+    scrolls_inside = "" if fits_whole else ".ag-root-wrapper"
     wider = page.evaluate("""(inside) => [...document.querySelectorAll('body *')]
         .filter(e => !(inside && e.closest(inside)))
         .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > window.innerWidth + 1)
@@ -228,4 +238,74 @@ def test_leader_selects_quarter_two_and_the_counts_and_overdue_list_follow(live_
     page.click(".overview-tab-overdue")
     page.wait_for_selector(f"#overview-overdue-note:has-text('{late_parts} phần việc quá hạn tính đến 30/06/2026')",
                            timeout=10000)
+    page.close()
+
+
+def test_a_monitoring_agency_enters_a_value_and_sees_the_band_move(live_server, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    login(page, live_server, "vp-ubnd-tinh")
+    page.wait_for_selector("#home-agency-indicators:has-text('0/11 chỉ tiêu')", timeout=20000)
+    page.click("a.nav-link:has-text('Chỉ tiêu')")
+    page.wait_for_selector("#indicators-due-summary:has-text('đã nhập 0/11')", timeout=20000)
+    assert "Chưa có số liệu: 34 mục tiêu" in page.inner_text("#indicators-bands")
+    page.fill("#indicators-search", "ho so tthc xu ly truc tuyen")
+    page.press("#indicators-search", "Enter")
+    page.wait_for_selector("#indicators-count:has-text('Hiển thị 1/34')", timeout=10000)
+    page.locator("#indicators-grid .ag-cell[col-id='name']", has_text="Tỷ lệ hồ sơ TTHC xử lý trực tuyến").click()
+    page.wait_for_selector("#indicator-title:has-text('9. Tỷ lệ hồ sơ TTHC xử lý trực tuyến')", timeout=20000)
+    assert "/chi-tieu/chi-tiet?ma=" in page.url
+    page.wait_for_function("document.querySelector('#indicator-form-period').value !== ''")
+    page.fill("#indicator-form-value", "đạt")
+    page.click("#indicator-form-save")  # a word for a numeric target: refused next to the field
+    page.wait_for_selector("#indicator-form-value-feedback:has-text('phải là một số')", timeout=10000)
+    page.fill("#indicator-form-value", "(70%)")
+    page.click("#indicator-form-save")
+    page.wait_for_selector("#indicator-toast:has-text('78% — Thực hiện đạt 50% - 80% kế hoạch giao')", timeout=10000)
+    page.wait_for_selector("#indicator-standing:has-text('78%')", timeout=10000)
+    assert "(70%)" in page.inner_text("#indicator-values")
+    assert page.locator("#indicator-chart .scatterlayer .point").count() >= 1
+    page.fill("#indicator-form-value", "91%")
+    page.click("#indicator-form-save")
+    page.wait_for_selector("#indicator-toast:has-text('101% — Hoàn thành và vượt kế hoạch giao')", timeout=10000)
+    page.wait_for_selector("#indicator-standing:has-text('101%')", timeout=10000)
+    page.click("text=← Danh sách mục tiêu, chỉ tiêu")
+    page.wait_for_selector("#indicators-due-summary:has-text('đã nhập 1/11')", timeout=20000)
+    page.wait_for_selector("#indicators-band-exceeded:has-text('Hoàn thành và vượt kế hoạch giao: 1 mục tiêu (tăng 1')",
+                           timeout=10000)
+    row = page.locator("#indicators-grid .ag-row", has=page.locator(".ag-cell[col-id='stt']:text-is('9')")).first
+    assert "101%" in row.inner_text() and row.locator("svg.cds-sparkline").count() == 1
+    page.close()
+
+
+def test_markup_in_indicator_text_renders_inert(live_server, browser, demo_db):
+    """QUALITY.md A4 on the indicator pages: a name, a value and a note with markup stay text."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from models import Indicator, IndicatorValue
+    payload = "<img src=x onerror=alert(1)> javascript:alert(1)"
+    with demo_db.write() as s:
+        target = s.scalar(select(Indicator).where(Indicator.stt == "4", Indicator.target_text == "Có"))
+        target.name = payload
+        s.add(IndicatorValue(indicator_id=target.id, period="2026-Q1", period_end=date(2026, 3, 31),
+                             value_text="<b onmouseover=alert(2)>Có</b>", source_note="<script>alert(3)</script>",
+                             version=1))
+        target_id = target.id
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    login(page, live_server, "cong-an-tinh")
+    page.wait_for_selector("#home-sentence:has-text('nhiệm vụ')", timeout=20000)
+    page.goto(f"{live_server}/chi-tieu")
+    page.wait_for_selector("#indicators-grid .ag-row", timeout=20000)
+    assert payload in page.inner_text("#indicators-grid")
+    page.goto(f"{live_server}/chi-tieu/chi-tiet?ma={target_id}")
+    page.wait_for_selector("#indicator-values .ag-row", timeout=20000)
+    assert page.inner_text("#indicator-title") == f"4. {payload}"
+    assert "<script>alert(3)</script>" in page.inner_text("#indicator-values")
+    page.hover("#indicator-values .ag-row")
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('[onerror], [onmouseover], b').length") == 0
     page.close()

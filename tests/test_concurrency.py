@@ -107,3 +107,42 @@ def test_concurrent_saves_across_workers(gunicorn, demo_db):
         assert s.scalar(select(func.count(ChangeLog.id))) == logs_before + 4 * (len(targets) + 1)
     server_log = log.read_text()
     assert "database is locked" not in server_log and "Traceback" not in server_log
+
+
+def test_racing_first_entries_of_one_target_period_let_one_through(gunicorn, demo_db):
+    """Twelve people enter the first value of one period at once (form version 0): the indicator row
+    lock lets one in and the rest get the conflict; no duplicate row, no 500, no lock error."""
+    from models import Indicator, IndicatorValue
+    base, log = gunicorn
+    local = make_app(demo_db).server.test_client()
+    local.post("/login", data={"username": "tgv", "password": DEMO_PASSWORD})
+    dash = DashClient(local)
+    with demo_db.read() as s:
+        indicators = s.execute(select(Indicator.id, Indicator.target_text).order_by(Indicator.id)).all()
+    contested, others = indicators[0].id, indicators[1:21]
+
+    def payload(indicator_id: int, value: str) -> dict:
+        return dash.payload("indicator-form-save.n_clicks", 1, {
+            "indicator-id": indicator_id, "indicator-form-version": 0, "indicator-form-loaded": {},
+            "indicator-refresh": 0, "indicator-form-period": "2026-Q2", "indicator-form-value": value,
+            "indicator-form-is-estimate": False, "indicator-form-assessment": "", "indicator-form-source-note": ""})
+
+    def post(body):
+        response = DashClient(HttpClient(base).login("tgv", DEMO_PASSWORD)).post(body)
+        return response.status_code, response.get_json() if response.status_code == 200 else response.get_data(True)
+
+    bodies = [payload(contested, f"{50 + i}%") for i in range(12)] + \
+        [payload(i, "Có" if target == "Có" else f"{40 + n}%") for n, (i, target) in enumerate(others)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(post, bodies))
+    assert all(status == 200 for status, _ in results), [r for r in results if r[0] != 200][:2]
+    saved = [body["response"]["indicator-toast"]["is_open"] for _, body in results]
+    assert saved[:12].count(True) == 1 and all(saved[12:])
+    assert all("vừa được" in json.dumps(body["response"]["indicator-form-alert"], ensure_ascii=False)
+               for (_, body), ok in zip(results[:12], saved[:12]) if not ok)
+    with demo_db.read() as s:
+        rows = s.execute(select(IndicatorValue.indicator_id, IndicatorValue.version)
+                         .where(IndicatorValue.period == "2026-Q2")).all()
+    assert sorted(rows) == sorted([(contested, 1)] + [(i, 1) for i, _ in others])
+    server_log = log.read_text()
+    assert "database is locked" not in server_log and "Traceback" not in server_log

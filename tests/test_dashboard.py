@@ -157,9 +157,9 @@ def test_export_read_back_cell_by_cell(story):
     db, plan_id = story
     with db.read() as s:
         plan = s.get(Plan, plan_id)
-        data = build_report(s, plan, ReportRequest("Quý II/2026", date(2026, 6, 30), TODAY))
+        data = build_report(s, plan, ReportRequest(selection_for("2026-Q2"), TODAY))
     book = load_workbook(BytesIO(data))
-    assert book.sheetnames == ["Tổng hợp", "Phụ lục nhiệm vụ", "Quá hạn", "Theo đơn vị"]
+    assert book.sheetnames == ["Tổng hợp", "Phụ lục nhiệm vụ", "Phụ lục mục tiêu", "Quá hạn", "Theo đơn vị"]
     summary = book["Tổng hợp"]
     assert summary["A1"].value == "Rollup"
     assert summary["A2"].value == "Tình hình thực hiện đến 30/06/2026 (Quý II/2026)"

@@ -34,6 +34,7 @@ CALLS = {
     "period options": lambda dash: dash.call("overview-kind.value", "quarter", output="overview-period.options"),
     "overview": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-sentence"),
     "trend": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-trend"),
+    "indicator bands": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-indicator-bands"),
     "drill": lambda dash: dash.post(drill_payload(dash, "plan", "overdue")),
     "export": lambda dash: dash.call("overview-export.n_clicks", 1, {"overview-kind": "quarter",
                                                                       "overview-period": "2026-Q2"}),

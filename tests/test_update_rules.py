@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.assignment_updates import MAX_TEXT_LENGTH, describe_changes, validate_update
+from services.assignment_updates import describe_changes, validate_update
+from services.inputs import MAX_TEXT_LENGTH
 from services.periods import InvalidPeriod, Period, parse_period, reporting_period
 from services.statuses import Status
 

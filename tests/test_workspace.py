@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSubmission, Task, User
-from services.assignment_updates import Outcome, save_update
+from services.assignment_updates import save_update
 from services.permissions import NotAllowed
 from services.reports import report_status, submit_report
 from services.rollup import plan_rollup, task_progress
+from services.saving import Outcome
 from services.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
 from web.auth import actor_from_user
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from pathlib import Path
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,13 +15,15 @@ from sqlalchemy import select
 from models import Agency, Database, Plan, Province
 from services import schema
 from services.agencies import AgencyDirectory
+from services.clock import today
+from services.dashboard import Selection, selection_for
 from services.demo import DEMO_PASSWORD, load_demo
+from services.export import ReportRequest, build_report
+from services.indicator_import import import_indicators
+from services.indicators import band_counts, band_lines
+from services.periods import InvalidPeriod, parse_period
 from services.plan_import import PlanSpec, import_plan
 from services.rollup import GROUPINGS, rollup
-from services.clock import today
-from services.dashboard import selection_for
-from services.export import ReportRequest, build_report
-from services.periods import InvalidPeriod
 from services.spreadsheet import ImportFailed
 from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from services.users import ROLES, UserError, create_user
@@ -34,6 +36,21 @@ def _db() -> Database:
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
+
+
+def _plan(session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        _fail(f"Không có kế hoạch mã {plan_id}.")
+    return plan
+
+
+def _selection(period: str) -> Selection:
+    """A period key or a date from the command line; the Vietnamese message and exit 1 otherwise."""
+    try:
+        return selection_for(period)
+    except InvalidPeriod as exc:
+        _fail(str(exc))
 
 
 @click.command("init-db")
@@ -112,10 +129,7 @@ def rollup_command(plan_id, as_of, by, as_json):
         except ValueError:
             _fail(f"Ngày “{as_of}” không đúng dạng YYYY-MM-DD.")
     with _db().read() as session:
-        plan = session.get(Plan, plan_id)
-        if plan is None:
-            _fail(f"Không có kế hoạch mã {plan_id}.")
-        result = rollup(session, plan, by=by, as_of=as_of_date)
+        result = rollup(session, _plan(session, plan_id), by=by, as_of=as_of_date)
     data = result.as_dict() if by == "plan" else [group.as_dict() for group in result]
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -163,13 +177,14 @@ def create_user_command(username, role, agency_name, province, password, full_na
 @click.option("--updates", default=0, type=click.IntRange(0), help="Số lần cập nhật có ngày (lịch sử).")
 @click.option("--leads", default=1, type=click.IntRange(1), help="Số cơ quan chủ trì mỗi nhiệm vụ.")
 @click.option("--seed", default=1, type=int, help="Cùng seed cho cùng dữ liệu.")
-def make_synthetic_command(tasks, agencies, updates, leads, seed):
+@click.option("--indicators", default=0, type=click.IntRange(0), help="Số chỉ tiêu (mỗi tháng một kết quả).")
+def make_synthetic_command(tasks, agencies, updates, leads, seed, indicators):
     """Create a synthetic province and plan at scale, for benchmarks (reproducible with --seed)."""
     schema.upgrade(_db())
     try:
         with _db().write() as session:
             summary = make_synthetic(session, tasks=tasks, agencies=agencies, updates=updates,
-                                     leads_per_task=leads, seed=seed)
+                                     leads_per_task=leads, seed=seed, indicators=indicators)
     except ValueError as exc:
         _fail(str(exc))
     _db().analyze()
@@ -183,20 +198,54 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .xlsx cần ghi.")
 def export_report_command(plan_id, period, out):
     """Write the Excel report (summary, task appendix, overdue list, by agency) as of a period."""
-    try:
-        selection = selection_for(period)
-    except InvalidPeriod as exc:
-        _fail(str(exc))
+    selection = _selection(period)
     with _db().read() as session:
-        plan = session.get(Plan, plan_id)
-        if plan is None:
-            _fail(f"Không có kế hoạch mã {plan_id}.")
-        data = build_report(session, plan, ReportRequest(selection.label, selection.day, today()))
+        data = build_report(session, _plan(session, plan_id), ReportRequest(selection, today()))
     Path(out).write_bytes(data)
     click.echo(f"Đã ghi báo cáo {selection.label} vào {out}.")
 
 
+@click.command("import-indicators")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_id", required=True, type=int)
+@click.option("--period", default=None,
+              help="Kỳ của cột Kết quả khi tệp không ghi: 2026-Q2, Quý II/2026, 6 tháng đầu năm 2026, ...")
+@click.option("--create-agencies", is_flag=True, help="Tạo các cơ quan chưa có trong danh mục.")
+def import_indicators_command(file, plan_id, period, create_agencies):
+    """Import targets (Phụ lục 01) and reported values. All-or-nothing: any bad row aborts, all are listed."""
+    try:
+        default_period = parse_period(period) if period else None
+    except InvalidPeriod as exc:
+        _fail(str(exc))
+    try:
+        with _db().write() as session:
+            summary = import_indicators(session, _plan(session, plan_id), file, create_agencies=create_agencies,
+                                        period=default_period)
+    except ImportFailed as exc:
+        _fail(f"Không nhập mục tiêu; không có thay đổi nào được lưu.\n{exc}")
+    click.echo(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
+
+
+@click.command("indicator-bands")
+@with_appcontext
+@click.option("--plan", "plan_id", required=True, type=int)
+@click.option("--period", required=True, help="2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
+@click.option("--json", "as_json", is_flag=True, help="In số mục tiêu theo từng mức dạng JSON.")
+def indicator_bands_command(plan_id, period, as_json):
+    """How many targets stand in each band at the period's end, and the change since the previous one."""
+    selection = _selection(period)
+    with _db().read() as session:
+        plan = _plan(session, plan_id)
+        current = band_counts(session, plan, selection.day)
+        previous = band_counts(session, plan, selection.previous_day)
+    if as_json:
+        click.echo(json.dumps({band.value: count for band, count in current.items()}, indent=2))
+    else:
+        click.echo("\n".join(band_lines(current, previous, selection.previous_label)))
+
+
 def register_cli(server: Flask) -> None:
     for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command,
-                    export_report_command):
+                    export_report_command, import_indicators_command, indicator_bands_command):
         server.cli.add_command(command)
