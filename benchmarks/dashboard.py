@@ -25,9 +25,10 @@ from sqlalchemy import event, func, select
 import services.users
 from app import create_app
 from benchmarks.save_roundtrip import fresh_database
-from models import Agency, ChangeLog, Database, Plan
+from models import Agency, ChangeLog, Database, Indicator, Plan
 from services import schema
 from services.clock import today
+from services.queries import vn_number
 from services.rollup import plan_rollup
 from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from tests.dash_client import DashClient
@@ -85,14 +86,16 @@ def summary(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[max(0, round(0.95 * len(ordered)) - 1)] * 1000
 
 
-def measure(backend: str, url: str, assignments: int, history: int, repeat: int) -> tuple[str, list[tuple]]:
+def measure(backend: str, url: str, assignments: int, history: int, repeat: int,
+            indicators: int = 300) -> tuple[str, list[tuple]]:
     db = Database(url)
     schema.upgrade(db)
     leads = 4
     started = time.perf_counter()
     with db.write() as session:
         synthetic = make_synthetic(session, tasks=assignments // leads, agencies=max(assignments // 100, leads),
-                                   updates=history * 17 // 10, leads_per_task=leads, seed=2026)
+                                   updates=history * 17 // 10, leads_per_task=leads, seed=2026,
+                                   indicators=indicators)
     db.analyze()
     with db.read() as session:
         history_rows = session.scalar(select(func.count(ChangeLog.id)))
@@ -100,8 +103,10 @@ def measure(backend: str, url: str, assignments: int, history: int, repeat: int)
         plan_year = plan.year
         agency_id = session.scalar(select(Agency.id).where(Agency.province_id == plan.province_id)
                                    .order_by(Agency.id))
-    scale = (f"{backend}: {synthetic.assignments:,} phân công, {history_rows:,} dòng lịch sử, "
-             f"tạo trong {time.perf_counter() - started:.0f} s").replace(",", ".")
+        indicator_id = session.scalar(select(func.min(Indicator.id)).where(Indicator.plan_id == plan.id))
+    scale = (f"{backend}: {vn_number(synthetic.assignments)} phân công, {vn_number(history_rows)} dòng lịch sử, "
+             f"{vn_number(synthetic.indicators)} chỉ tiêu với {vn_number(synthetic.indicator_values)} kết quả, "
+             f"tạo trong {time.perf_counter() - started:.0f} s")
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
     engine = app.server.extensions["cds_db"].engine
@@ -126,6 +131,12 @@ def measure(backend: str, url: str, assignments: int, history: int, repeat: int)
                                            output="overview-trend"),
         "overdue board (Quá hạn)": post("overdue-section.value", "all", {"overdue-agency": "all"}),
         "agency tasks (Nhiệm vụ của đơn vị)": post("tasks-agency.value", agency_id, {"tasks-narrow": False}),
+        "indicator table (Chỉ tiêu, one quarter)": post("indicators-period.value", quarter, {
+            "indicators-kind": "quarter", "indicators-own": False, "indicators-narrow": False}),
+        "indicator bands (Tổng hợp)": post("overview-period.value", quarter,
+                                           {"overview-kind": "quarter", "overview-date": None},
+                                           output="overview-indicator-bands"),
+        "indicator page (Chi tiết chỉ tiêu)": post("url.search", f"?ma={indicator_id}", {"indicator-refresh": 0}),
     }
     rows = []
     for name, action in callbacks.items():
@@ -155,6 +166,8 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=100_000)
     parser.add_argument("--history", type=int, default=1_000_000,
                         help="approximate change-log rows (many generated updates hit finished tasks and change nothing)")
+    parser.add_argument("--indicators", type=int, default=300,
+                        help="targets (a province prints 30 to 60), each valued every month so far")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -164,12 +177,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         for backend in backends:
             with fresh_database(backend, args.postgres, Path(workdir)) as url:
-                scale, rows = measure(backend, url, args.assignments, args.history, args.repeat)
+                scale, rows = measure(backend, url, args.assignments, args.history, args.repeat, args.indicators)
             print(scale)
-            print(f"  {'đường đo':<38}{'câu SQL':>8}{'trung vị ms':>13}{'p95 ms':>9}"
+            print(f"  {'đường đo':<42}{'câu SQL':>8}{'trung vị ms':>13}{'p95 ms':>9}"
                   f"{'SQL trần ms':>13}{'p95 ms':>9}{'tỷ lệ':>7}")
             for name, count, (median, p95), (bare_median, bare_p95), ratio in rows:
-                print(f"  {name:<38}{count:>8}{median:>13.1f}{p95:>9.1f}{bare_median:>13.1f}{bare_p95:>9.1f}"
+                print(f"  {name:<42}{count:>8}{median:>13.1f}{p95:>9.1f}{bare_median:>13.1f}{bare_p95:>9.1f}"
                       f"{ratio:>7.2f}")
 
 

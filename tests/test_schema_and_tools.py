@@ -1,10 +1,12 @@
 """The migrations build exactly the models' schema; the synthetic generator is reproducible; the
 save benchmark runs (at a tiny size, so it cannot rot)."""
+from datetime import date
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from models import Assignment, AssignmentState, Base, ChangeLog, Task
+from models import Assignment, AssignmentState, Base, ChangeLog, Plan, Task
 from services.synthetic import make_synthetic
 
 
@@ -25,7 +27,7 @@ def test_synthetic_plan_is_reproducible_and_consistent(empty_db):
     with empty_db.write() as s:
         first = make_synthetic(s, tasks=60, agencies=12, updates=400, leads_per_task=3, seed=5)
         second = make_synthetic(s, tasks=60, agencies=12, updates=400, leads_per_task=3, seed=5)
-    assert (first.tasks, first.assignments) == (60, 180)
+    assert (first.tasks, first.assignments, first.indicators) == (60, 180, 0)
     one, two = _fingerprint(empty_db, first.plan_id), _fingerprint(empty_db, second.plan_id)
     assert [tuple(r)[1:] for r in one] == [tuple(r)[1:] for r in two]
     with empty_db.read() as s:
@@ -47,11 +49,26 @@ def test_save_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
 
 def test_dashboard_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
     from benchmarks.dashboard import measure as measure_dashboard
-    scale, rows = measure_dashboard(backend, templates.clone("empty", tmp_path), 400, 1200, repeat=2)
-    assert scale.startswith(f"{backend}: 400 phân công")
-    assert [r[0].split(" ")[0] for r in rows] == ["overview", "completion", "overdue", "agency", "rollup"]
+    scale, rows = measure_dashboard(backend, templates.clone("empty", tmp_path), 400, 1200, repeat=2, indicators=20)
+    assert scale.startswith(f"{backend}: 400 phân công") and "20 chỉ tiêu" in scale
+    assert [r[0].split(" (")[0] for r in rows] == ["overview", "completion line", "overdue board", "agency tasks",
+                                                   "indicator table", "indicator bands", "indicator page",
+                                                   "rollup as of 30/06 vs live rollup"]
     for _, statements, (median, p95), (bare_median, bare_p95), ratio in rows:
         assert statements >= 1 and 0 < median <= p95 and 0 < bare_median <= bare_p95 and ratio > 0
+
+
+def test_synthetic_indicators_are_valued_every_month_and_readable(empty_db):
+    from datetime import datetime
+
+    from services.achievement import Band
+    from services.indicators import band_counts
+    with empty_db.write() as s:
+        summary = make_synthetic(s, tasks=5, agencies=3, updates=0, seed=3, indicators=16,
+                                 until=datetime(2026, 7, 15, 12))
+        counts = band_counts(s, s.get(Plan, summary.plan_id), date(2026, 7, 31))
+    assert (summary.indicators, summary.indicator_values) == (16, 16 * 7)
+    assert sum(counts.values()) == 16 and counts[Band.NO_DATA] == 0  # every generated value is readable
 
 
 def test_make_synthetic_command(empty_db):
