@@ -9,8 +9,9 @@
   percent (half up); the band is decided on the exact ratio, so 79,6 % is under 80 %.
 - A multi-level target is as achieved as its weakest level; one figure stands for every level.
 - A text target is met when the value reads the same (case and diacritics aside). Text and
-  multi-level targets take the secretariat's assessment (Đạt / Không đạt) where it is given.
-  Met counts as 100 % and above, not met as under 50 %.
+  multi-level targets take the secretariat's assessment (Đạt / Không đạt) where it is given;
+  numeric targets go by the number. Met counts as 100 % and above, not met as under 50 %.
+- A target of zero or less ("0 sự cố") cannot be shared out: it is met or not met.
 """
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from fractions import Fraction
 from functools import lru_cache
-from math import floor
 
 from services.text import fold
 
@@ -214,22 +213,22 @@ NO_DATA = Achievement(Band.NO_DATA)
 MET, NOT_MET = Achievement(Band.EXCEEDED, met=True), Achievement(Band.UNDER_50, met=False)
 
 
-def band_of(ratio: Fraction) -> Band:
-    """The four bands on the exact ratio (1 = 100 %): 80 % belongs to "trên 80%", 100 % exceeds."""
-    if ratio >= 1:
+def band_of(share: int, plan: int) -> Band:
+    """The band of the exact ratio share/plan (plan > 0): 80 % belongs to "trên 80%", 100 % exceeds.
+    Integers, not Fractions: a table assesses thousands of values and Fraction is slow."""
+    if share >= plan:
         return Band.EXCEEDED
-    if ratio >= Fraction(4, 5):
+    if 5 * share >= 4 * plan:
         return Band.OVER_80
-    if ratio >= Fraction(1, 2):
+    if 2 * share >= plan:
         return Band.FROM_50_TO_80
     return Band.UNDER_50
 
 
-def whole_percent(ratio: Fraction) -> int:
-    """Half up, away from zero: 79,5 % → 80, 99,9 % → 100."""
-    hundredfold = ratio * 100
-    rounded = floor(abs(hundredfold) + Fraction(1, 2))
-    return rounded if hundredfold >= 0 else -rounded
+def whole_percent(share: int, plan: int) -> int:
+    """share/plan as a whole percent, half up, away from zero: 79,5 % → 80, 99,9 % → 100."""
+    rounded = (200 * abs(share) + plan) // (2 * plan)
+    return rounded if share >= 0 else -rounded
 
 
 def _ratio(actual: Decimal, target: Decimal, higher_is_better: bool) -> Achievement:
@@ -241,13 +240,10 @@ def _ratio(actual: Decimal, target: Decimal, higher_is_better: bool) -> Achievem
         if target <= 0 or actual <= 0:
             return MET if actual <= target else NOT_MET
         share, plan = target, actual
-    # share ÷ plan as an exact ratio of integers p/q: Fraction arithmetic is too slow for a table.
     share_n, share_d = share.as_integer_ratio()
     plan_n, plan_d = plan.as_integer_ratio()
-    p, q = share_n * plan_d, share_d * plan_n
-    band = (Band.EXCEEDED if p >= q else Band.OVER_80 if 5 * p >= 4 * q else
-            Band.FROM_50_TO_80 if 2 * p >= q else Band.UNDER_50)
-    return Achievement(band, percent=(200 * p + q) // (2 * q) if p >= 0 else -((-200 * p + q) // (2 * q)))
+    p, q = share_n * plan_d, share_d * plan_n  # share ÷ plan = p/q exactly
+    return Achievement(band_of(p, q), percent=whole_percent(p, q))
 
 
 def assess(target: Target, reading: Reading | None, *, higher_is_better: bool = True,

@@ -38,7 +38,6 @@ _TARGET = re.compile(r"^(?:muc tieu|ke hoach|chi tieu|kh)(?: ke hoach| giao)?(?:
 _VALUE = re.compile(r"^(?:ket qua(?: thuc hien| dat duoc)?|(?:uoc )?thuc hien|uoc dat|uoc th|kq|th)(?: (.+))?$")
 _DIRECTIONS = {"cang cao cang tot": True, "tang": True, "cao hon la tot": True,
                "cang thap cang tot": False, "giam": False, "thap hon la tot": False}
-DEFINITION_FIELDS = ("name", "unit", "baseline_text", "target_text", "lead_text", "monitor_text")
 
 
 def indicator_key(name: str) -> str:
@@ -92,7 +91,7 @@ class _Row:
     key: str
     stt: str
     section: str | None
-    definition: dict[str, str]  # DEFINITION_FIELDS present in the file
+    definition: dict[str, str]  # the indicator's printed cells the file fills (name only when new)
     higher_is_better: bool | None
     entries: list[ValueEntry] = field(default_factory=list)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from services.deadlines import ROMAN_QUARTERS, last_day_of_month
 from services.text import fold
@@ -33,11 +33,13 @@ class InvalidPeriod(ValueError):
 
 @dataclass(frozen=True)
 class Period:
+    """Immutable, so its words and dates are worked out once (a table reads thousands of them)."""
+
     kind: str  # month | quarter | half | year
     year: int
     number: int  # month 1–12, quarter 1–4, half 1–2, or 1 for a year
 
-    @property
+    @cached_property
     def key(self) -> str:
         return {
             "month": f"{self.year}-{self.number:02d}",
@@ -46,7 +48,7 @@ class Period:
             "year": f"{self.year}",
         }[self.kind]
 
-    @property
+    @cached_property
     def label(self) -> str:
         return {
             "month": f"Tháng {self.number}/{self.year}",
@@ -55,15 +57,15 @@ class Period:
             "year": f"Năm {self.year}",
         }[self.kind]
 
-    @property
+    @cached_property
     def months(self) -> int:
         return {"month": 1, "quarter": 3, "half": 6, "year": 12}[self.kind]
 
-    @property
+    @cached_property
     def start(self) -> date:
         return date(self.year, (self.number - 1) * self.months + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         return last_day_of_month(self.year, self.number * self.months)
 

@@ -207,17 +207,23 @@ def test_parsers_never_fail_except_as_documented(text):
 @given(st.fractions(min_value=0, max_value=10), st.fractions(min_value=0, max_value=10))
 def test_bands_follow_the_ratio(first, second):
     order = [Band.UNDER_50, Band.FROM_50_TO_80, Band.OVER_80, Band.EXCEEDED]
+    def band(ratio: Fraction) -> Band:
+        return band_of(ratio.numerator, ratio.denominator)
+
     if first <= second:
-        assert order.index(band_of(first)) <= order.index(band_of(second))
-    assert (band_of(first) is Band.EXCEEDED) == (first >= 1)
-    assert (band_of(first) is Band.UNDER_50) == (first < Fraction(1, 2))
-    assert abs(whole_percent(first) - first * 100) <= Fraction(1, 2)
+        assert order.index(band(first)) <= order.index(band(second))
+    assert (band(first) is Band.EXCEEDED) == (first >= 1)
+    assert (band(first) is Band.OVER_80) == (Fraction(4, 5) <= first < 1)
+    assert (band(first) is Band.UNDER_50) == (first < Fraction(1, 2))
+    percent = whole_percent(first.numerator, first.denominator)
+    assert abs(percent - first * 100) <= Fraction(1, 2)
+    assert percent - first * 100 != Fraction(-1, 2)  # a half goes up
 
 
 @given(actual=st.integers(min_value=0, max_value=10**6), target=st.integers(min_value=1, max_value=10**6))
 def test_higher_and_lower_is_better_mirror_each_other(actual, target):
     higher = assess(parse_target(str(target)), parse_reading(str(actual), parse_target(str(target))))
-    assert higher.band is band_of(Fraction(actual, target))
+    assert higher.band is band_of(actual, target)
     if actual:
         lower = assess(parse_target(str(actual)), parse_reading(str(target), parse_target(str(actual))),
                        higher_is_better=False)
