@@ -39,7 +39,7 @@ def grid(grid_id: str, columns: list[dict], page_size: int = 20, **options) -> d
     """An empty grid the callbacks fill; rows carry a string `row_id` (AG Grid's row ids are text)."""
     return dag.AgGrid(
         id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
-        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True},
+        defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True, "autoHeaderHeight": True},
         dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
                          "paginationPageSize": page_size, "paginationPageSizeSelector": False, **options},
         style={"width": "100%"},

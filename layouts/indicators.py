@@ -47,8 +47,8 @@ def columns(narrow: bool) -> list[dict]:
             "valueGetter": {"function": "(params.data.percent ? params.data.percent + ' · ' : '') + "
                                         "params.data.band_label"}})
     return [
-        {"field": "stt", "headerName": "STT", "width": 56},
-        {"field": "section", "headerName": "Nhóm", "width": 62},
+        {"field": "stt", "headerName": "STT", "width": 68},
+        {"field": "section", "headerName": "Nhóm", "width": 78},
         {"field": "name", "headerName": "Tên mục tiêu", "flex": 3, "minWidth": 220, "wrapText": True,
          "autoHeight": True},
         {"field": "unit", "headerName": "Đơn vị tính", "width": 64, "wrapHeaderText": True},
@@ -64,8 +64,8 @@ def columns(narrow: bool) -> list[dict]:
         {"field": "spark", "headerName": "Xu hướng (% kế hoạch)", "width": 110, "sortable": False,
          "wrapHeaderText": True, "cellRenderer": "Sparkline"},
         {"field": "monitor", "headerName": "Cơ quan theo dõi", "flex": 1, "minWidth": 130, "wrapText": True,
-         "autoHeight": True},
-        {"field": "reported", "headerName": "Số liệu kỳ đã chọn", "width": 96, "wrapHeaderText": True,
+         "wrapHeaderText": True, "autoHeight": True},
+        {"field": "reported", "headerName": "Số liệu kỳ đã chọn", "width": 112, "wrapHeaderText": True,
          "cellClassRules": {"cds-band-under-50": "params.value === 'Chưa nhập'"}},
     ]
 

@@ -223,11 +223,10 @@ def _series(session: Session, plan: Plan, day: date, indicator_id: int | None = 
     if indicator_id is not None:
         query = query.where(Indicator.id == indicator_id)
     points: dict[int, dict[date, Point]] = {}
-    for row in session.execute(query):
-        period = parse_period(row.period)
-        points.setdefault(row.indicator_id, {})[period.end] = Point(
-            period, row.value_text, row.is_estimate,
-            *read_standing(row.target_text, row.higher_is_better, row.value_text, row.assessment))
+    for indicator, key, text, is_estimate, assessment, target, higher_is_better in session.execute(query).tuples():
+        period = parse_period(key)
+        points.setdefault(indicator, {})[period.end] = Point(
+            period, text, is_estimate, *read_standing(target, higher_is_better, text, assessment))
     return {key: list(by_end.values()) for key, by_end in points.items()}
 
 
