@@ -23,7 +23,7 @@ db: $(VENV)/.installed
 
 run: db
 	@echo "Mở http://127.0.0.1:$(PORT) — tài khoản mẫu trong README.md (mật khẩu LaoCai@2026)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) app:server
+	PORT=$(PORT) CDS_DEMO_MODE=1 $(BIN)/gunicorn -c gunicorn.conf.py app:server
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest

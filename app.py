@@ -19,6 +19,8 @@ from layouts import shell
 from models import Database
 from web.auth import init_auth
 from web.cli import register_cli
+from web.errors import init_errors
+from web.headers import init_headers
 
 ROOT = Path(__file__).resolve().parent
 
@@ -43,10 +45,10 @@ def create_app(config: Mapping | None = None) -> Dash:
         DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'app.db'}"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "") == "1",
+        COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "auto"),  # "1" always, "0" never, else over HTTPS
+        TRUST_PROXY=os.environ.get("TRUST_PROXY", "") == "1",  # behind nginx: X-Forwarded-For/-Proto
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=os.environ.get("COOKIE_SECURE", "") == "1",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     if config:
@@ -59,6 +61,7 @@ def create_app(config: Mapping | None = None) -> Dash:
 
     init_auth(server)
     register_cli(server)
+    init_errors(server)
 
     app = Dash(
         __name__, server=server, title="Theo dõi Kế hoạch Chuyển đổi số",
@@ -68,6 +71,7 @@ def create_app(config: Mapping | None = None) -> Dash:
     )
     app.layout = shell.layout
     callbacks.register(app)
+    init_headers(app)
     return app
 
 

@@ -109,7 +109,7 @@ def measure(backend: str, url: str, size: int | None, saves: int) -> list[tuple]
                                     .where(Agency.id == user.agency_id).order_by(Assignment.id).limit(3)).all())
     sql_target, service_target, http_target = mine
 
-    server = make_server("127.0.0.1", 0, create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}).server,
+    server = make_server("127.0.0.1", 0, create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WRITE_RATE_LIMIT": None}).server,
                          threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     dash = DashClient(HttpClient(f"http://127.0.0.1:{server.server_port}").login(username, password))

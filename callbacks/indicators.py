@@ -18,6 +18,7 @@ from callbacks.selector import chosen, province_plan
 from layouts import indicators as view
 from layouts.controls import alert, history_table
 from models import Database
+from models.base import DatabaseBusy
 from services.achievement import ASSESSMENT_LABELS, Band
 from services.clock import today
 from services.indicator_updates import FIELD_LABELS, FORM_FIELDS, save_value, set_direction
@@ -177,6 +178,9 @@ def save(actor: Actor, db: Database, n_clicks, indicator_id, version, loaded, re
             result = save_value(session, actor, indicator_id, version, raw)
     except NotAllowed as exc:
         refuse(str(exc))
+    except DatabaseBusy as exc:  # nothing saved; what was typed stays in the form
+        return (*[no_update] * (2 * len(CHECKED_FIELDS)), alert(str(exc), "warning", None, f"{FORM}-message"),
+                no_update, no_update, no_update, False, no_update)
     invalid = [name in result.errors for name in CHECKED_FIELDS]
     feedback = [result.errors.get(name, "") for name in CHECKED_FIELDS]
     if result.outcome is Outcome.SAVED:

@@ -39,8 +39,8 @@ def period_options(actor: Actor, db: Database, kind):
         return [], None, {"display": "none"}, {"display": "block"}
     with db.read() as session:
         plan = active_plan(session, actor)
-        periods = periods_of(plan, kind if kind in {"month", "quarter", "half", "year"} else "quarter", today()) \
-            if plan else []
+        kind = kind if kind in ("month", "quarter", "half", "year") else "quarter"  # a tuple: any JSON compares
+        periods = periods_of(plan, kind, today()) if plan else []
     options = [{"label": p.label, "value": p.key} for p in periods]
     return options, options[0]["value"] if options else None, {"display": "block"}, {"display": "none"}
 

@@ -15,6 +15,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
 from layouts import tasks as view
 from models import Database
+from models.base import DatabaseBusy
 from services.assignment_updates import FORM_FIELDS, describe_changes, save_update
 from services.clock import now, today
 from services.inputs import id_from_text, strict_int
@@ -84,6 +85,7 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
             report = report_status(session, actor, plan, agency_id, day)
             totals = agency_rollup(session, plan, agency_id=agency_id)
             name = agency_name(session, agency_id)
+            can_write = can_act_for_agency(actor, agency_id, plan.province_id)
     except NotAllowed as exc:
         refuse(str(exc))
     sections = {row["section_id"]: row["section"] for row in rows if row["section_id"]}
@@ -100,7 +102,7 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
     panel = view.report_panel(report.period.label, vn_date(report.deadline), report.days_left,
                               report.pending, report.assignments, submitted)
     return (
-        view.heading(name), panel, not can_act_for_agency(actor, agency_id), view.summary(sentence, tiles),
+        view.heading(name), panel, not can_write, view.summary(sentence, tiles),
         shown, columns,
         view.section_options(list(sections.items())),
         coordinated, f"Hiển thị {len(shown)}/{len(rows)} nhiệm vụ. Bấm vào một dòng để cập nhật.",
@@ -139,6 +141,9 @@ def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, load
             result = save_update(session, actor, assignment_id, version, dict(zip(FORM_FIELDS, values)))
     except NotAllowed as exc:
         refuse(str(exc))
+    except DatabaseBusy as exc:  # nothing saved; the form stays open with what was typed
+        return (*[no_update] * (2 * len(FORM_FIELDS)), view.message(str(exc), "warning"), no_update, no_update,
+                True, no_update, False, no_update)
     invalid = [name in result.errors for name in FORM_FIELDS]
     feedback = [result.errors.get(name, "") for name in FORM_FIELDS]
     bumped = _bump(refresh)
@@ -164,12 +169,17 @@ def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh):
             plan = active_plan(session, actor)
             if plan is None:
                 raise NotAllowed("no plan")
-            submission = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
+            result = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
     except NotAllowed as exc:
         refuse(str(exc))
-    bumped = _bump(refresh)
+    except DatabaseBusy as exc:
+        return no_update, True, str(exc)
+    submission, label = result.submission, parse_period(result.submission.period).label
+    if not result.changed:
+        return no_update, True, (f"Báo cáo kỳ {label} đã nộp lúc {vn_date(submission.submitted_at)}; "
+                                 "nội dung không thay đổi nên không nộp lại.")
     timing = "nộp muộn" if submission.is_late else "đúng hạn"
-    return bumped, True, f"Đã nộp báo cáo kỳ {parse_period(submission.period).label} ({timing})."
+    return _bump(refresh), True, f"Đã nộp báo cáo kỳ {label} ({timing})."
 
 
 def register(app: Dash) -> None:

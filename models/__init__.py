@@ -11,17 +11,20 @@ from models.plan import (
     IndicatorAgency,
     IndicatorValue,
     Plan,
+    ReportSnapshot,
     ReportSubmission,
     Section,
     Task,
     TaskCoordinator,
 )
+from models.throttle import Throttle
 from models.user import ChangeLog, User
 
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
     "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "Plan",
-    "Province", "ReportSubmission", "Section", "Task", "TaskCoordinator", "User",
+    "Province", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "Throttle",
+    "User",
 ]
 
 

@@ -1,6 +1,7 @@
 """Declarative base, engine and session factory.
 
-SQLite is tuned for several writers (WAL, busy timeout, foreign keys on); PostgreSQL needs nothing.
+SQLite is tuned for several writers (WAL, busy timeout, foreign keys on); both backends give up
+waiting for a lock after the same time, and `Database.write()` reports that as `DatabaseBusy`.
 """
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 WRITE_OPTION = "write_unit_of_work"
+# How long a write waits for a lock (SQLite's write lock, a PostgreSQL row or table lock). It must
+# stay well below gunicorn's worker timeout (60 s, gunicorn.conf.py): a request still waiting when
+# the worker is killed gets a bare 500 instead of "busy, try again".
+LOCK_TIMEOUT_MS = 10_000
+BUSY_MESSAGE = "Hệ thống đang bận, vui lòng thử lại sau giây lát."
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+_POSTGRES_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serialization_failure, deadlock_detected
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,14 +34,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+class DatabaseBusy(Exception):
+    """A write could not get its lock in time (another write, e.g. an import, holds it); nothing
+    was written and the same request may simply be tried again."""
+
+    def __init__(self, message: str = BUSY_MESSAGE):
+        super().__init__(message)
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the driver gave up waiting for a lock, as opposed to any other failure."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate in _POSTGRES_BUSY or (sqlstate is None and str(error.orig).startswith(_SQLITE_BUSY))
+
+
+def _tune_sqlite(engine: Engine, lock_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -45,20 +68,22 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, lock_timeout_ms: int = LOCK_TIMEOUT_MS) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        _tune_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
+        _tune_sqlite(engine, lock_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={"options": f"-c lock_timeout={int(lock_timeout_ms)}"})
 
 
 class Database:
-    """One engine and its sessions; `read()` and `write()` are the only ways to get a session."""
+    """One engine and its sessions; `read()` and `write()` are the only ways to get a session.
+    `lock_timeout_ms` is how long a write waits for a lock before `DatabaseBusy`."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, lock_timeout_ms: int = LOCK_TIMEOUT_MS):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, lock_timeout_ms)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -69,12 +94,18 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any error (all-or-nothing)."""
+        """A transaction that commits on success and rolls back on any error (all-or-nothing).
+        Raises DatabaseBusy when a lock (at BEGIN, in a statement or at COMMIT) is not had in time."""
         with self._sessions() as session:
-            session.connection(execution_options={WRITE_OPTION: True})
             try:
+                session.connection(execution_options={WRITE_OPTION: True})
                 yield session
                 session.commit()
+            except OperationalError as error:
+                session.rollback()
+                if is_busy(error):
+                    raise DatabaseBusy() from error
+                raise
             except BaseException:
                 session.rollback()
                 raise

@@ -192,6 +192,17 @@ class IndicatorValue(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ReportSnapshot(Base):
+    """What an agency's assignments looked like when it submitted, stored once per distinct
+    content (keyed by its SHA-256), however often the same report is submitted."""
+
+    __tablename__ = "report_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # JSON
+
+
 class ReportSubmission(Base):
     """An agency's periodic report ("Nộp báo cáo kỳ") with a snapshot of its assignments."""
 
@@ -205,7 +216,9 @@ class ReportSubmission(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     is_late: Mapped[bool] = mapped_column(Boolean)
-    snapshot: Mapped[str] = mapped_column(Text)  # JSON
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("report_snapshots.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    snapshot: Mapped[ReportSnapshot] = relationship()
 
     __mapper_args__ = {"version_id_col": version}

@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, literal, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from models.base import Base
+from models.throttle import Throttle
+
+ACCOUNT_KEY_PREFIX = "login-user:"  # the throttle key of an account's failed logins, + its username
 
 
 class User(Base):
@@ -23,10 +26,18 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout, deactivation and role change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[Optional[datetime]] = mapped_column(DateTime)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # A demo account uses the published password; outside demo mode it must change it first.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set for a temporary password: the next login leads to the change-password page first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Failed logins are counted in the throttle table (shared by every worker); this reads the
+    # account's lock from there, loaded only when asked for (the account pages, the tests).
+    locked_until: Mapped[Optional[datetime]] = column_property(
+        select(Throttle.locked_until).where(Throttle.key == literal(ACCOUNT_KEY_PREFIX) + username)
+        .correlate_except(Throttle).scalar_subquery(),
+        deferred=True,
+    )
 
 
 class ChangeLog(Base):

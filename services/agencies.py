@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
-from services.text import name_key
+from services.text import fold, name_key
 
 AGENCY_KINDS = {
     "department": "Sở, ban, ngành",
@@ -171,6 +171,12 @@ def get_or_create_province(session: Session, name: str) -> Province:
         session.add(province)
         session.flush()
     return province
+
+
+def find_province(session: Session, name: str) -> Province | None:
+    """A province by its name as people type it ("lao cai" finds "Lào Cai")."""
+    wanted = fold(name)
+    return next((p for p in session.scalars(select(Province)) if fold(p.name) == wanted), None)
 
 
 def rename_agency(session: Session, agency: Agency, new_name: str, when: datetime) -> None:

@@ -21,7 +21,7 @@ from services.deadlines import parse_date
 from services.history import apply_assignment_change
 from services.inputs import clean_text, strict_int
 from services.permissions import Actor, NotAllowed, can_act_for_agency
-from services.queries import vn_date
+from services.queries import agency_province, vn_date
 from services.rollup import assignment_situations
 from services.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
 from services.statuses import STATUS_LABELS, Status, status_from
@@ -163,7 +163,8 @@ def _load_for_update(session: Session, actor: Actor, assignment_id: Any) -> Assi
     if strict_int(assignment_id) is None:
         raise NotAllowed("assignment id missing or malformed")
     assignment = session.get(Assignment, assignment_id, with_for_update=True)
-    if assignment is None or not can_act_for_agency(actor, assignment.agency_id):
+    if assignment is None or not can_act_for_agency(actor, assignment.agency_id,
+                                                    agency_province(session, assignment.agency_id)):
         raise NotAllowed(f"user {actor.username} may not update assignment {assignment_id}")
     return assignment
 

@@ -10,6 +10,10 @@ A row naming an indicator the plan already has (same name, diacritics, case and 
 updates it instead of adding a twin: importing one file twice changes nothing, and a table of
 results for a period adds its values to the targets loaded before. Every row is checked before
 anything is written; one bad row refuses the file and every bad row is named with its reason.
+
+The file is read (bounded, `read_rows`) before any transaction. A row is read against the targets
+the plan already has, so `check_indicators` does that in a read session, and `write_indicators`
+does it again in the write transaction (a target may have changed meanwhile), then writes.
 """
 from __future__ import annotations
 
@@ -111,9 +115,28 @@ class IndicatorImportSummary:
 
 def import_indicators(session: Session, plan: Plan, path: str | Path, *, create_agencies: bool = False,
                       period: Period | None = None, user_id: int | None = None) -> IndicatorImportSummary:
-    """Add or update the plan's indicators and values from `path`. Raises ImportFailed.
-    `period` is the reporting period of a "Kết quả" column whose rows and header name none."""
-    rows = read_rows(path)
+    """Add or update the plan's indicators and values from `path`, in the caller's transaction (the
+    demo, tests). Raises ImportFailed. `period` is the reporting period of a "Kết quả" column whose
+    rows and header name none."""
+    return write_indicators(session, plan, read_rows(path), create_agencies=create_agencies, period=period,
+                            user_id=user_id)
+
+
+@dataclass
+class CheckedIndicators:
+    """The rows of a file read against the plan, and what writing them needs."""
+    rows: list[_Row]
+    existing: dict[str, Indicator]
+    directory: AgencyDirectory
+    unknown: list[str]  # agency names to create
+    silent: set[str]  # fields the file says nothing of
+    summary: IndicatorImportSummary
+
+
+def check_indicators(session: Session, plan: Plan, rows: list[tuple[int, list[str]]], *,
+                     create_agencies: bool = False, period: Period | None = None) -> CheckedIndicators:
+    """Read every row of the file (`read_rows`) against the plan, its indicators and the agency
+    directory, writing nothing. Raises ImportFailed listing every bad row."""
     header_line, mapping, body = map_columns(rows, _columns(plan.year))
     header = [fold(c) for c in next(cells for number, cells in rows if number == header_line)]
     # The "Kết quả" column, and beside it any column whose header names a period of the plan year.
@@ -165,13 +188,22 @@ def import_indicators(session: Session, plan: Plan, path: str | Path, *, create_
         errors.append(RowError(header_line, "Tệp không có mục tiêu nào dưới dòng tiêu đề."))
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.line))
-    for name in unknown:
-        directory.add(name, kind="other")
-    reader.summary.created_agencies = list(unknown)
     # Without the column the file says nothing of notes or assessments: keep what was entered.
     silent = {f for f, column in (("source_note", "note"), ("assessment", "assessment")) if column not in mapping}
-    _write(session, plan, parsed, existing, directory, reader.summary, silent, user_id)
-    return reader.summary
+    return CheckedIndicators(parsed, existing, directory, list(unknown), silent, reader.summary)
+
+
+def write_indicators(session: Session, plan: Plan, rows: list[tuple[int, list[str]]], *,
+                     create_agencies: bool = False, period: Period | None = None,
+                     user_id: int | None = None) -> IndicatorImportSummary:
+    """Check the file's rows again in the write transaction and write them. Raises ImportFailed."""
+    checked = check_indicators(session, plan, rows, create_agencies=create_agencies, period=period)
+    for name in checked.unknown:
+        checked.directory.add(name, kind="other")
+    checked.summary.created_agencies = checked.unknown
+    _write(session, plan, checked.rows, checked.existing, checked.directory, checked.summary, checked.silent,
+           user_id)
+    return checked.summary
 
 
 LIMITS = {"unit": ("Đơn vị tính", 60), "baseline_text": ("Kết quả năm trước", 120),

@@ -36,7 +36,13 @@ from services.agencies import groups_of
 from services.history import SOURCE_LABELS
 from services.inputs import strict_int
 from services.periods import Period, parse_period, reporting_period
-from services.permissions import Actor, NotAllowed, can_configure_indicators, can_report_indicator
+from services.permissions import (
+    Actor,
+    NotAllowed,
+    can_configure_indicators,
+    can_report_indicator,
+    sees_province,
+)
 from services.queries import change_phrase, vn_date
 from services.text import fold
 
@@ -144,7 +150,7 @@ def visible_indicator(session: Session, actor: Actor, indicator_id: Any, *, lock
     indicator = (session.get(Indicator, indicator_id, with_for_update=lock)
                  if strict_int(indicator_id) is not None else None)
     plan = session.get(Plan, indicator.plan_id) if indicator is not None else None
-    if plan is None or (actor.province_id is not None and plan.province_id != actor.province_id):
+    if plan is None or not sees_province(actor, plan.province_id):
         raise NotAllowed(f"user {actor.username} may not see indicator {indicator_id!r}")
     return indicator
 

@@ -17,6 +17,9 @@ from services.deadlines import ROMAN_QUARTERS, last_day_of_month
 from services.text import fold
 
 CADENCES = {"monthly": "month", "quarterly": "quarter"}
+# The years a period may fall in: any plan's, with a year's margin below date.max, so "the period
+# before", a period's end plus a day and a due-soon window never leave the calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _KEY = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 # The reports' own words (folded): "Quý II/2024", "Tháng 6/2024", "6 tháng đầu năm 2024", "Năm 2024".
@@ -38,6 +41,11 @@ class Period:
     kind: str  # month | quarter | half | year
     year: int
     number: int  # month 1–12, quarter 1–4, half 1–2, or 1 for a year
+
+    def __post_init__(self):
+        """Every period, parsed, chosen or computed ("the one before"), is bounded here, once."""
+        if not FIRST_YEAR <= self.year <= LAST_YEAR:
+            raise InvalidPeriod(f"Năm {self.year} nằm ngoài khoảng theo dõi ({FIRST_YEAR}–{LAST_YEAR}).")
 
     @cached_property
     def key(self) -> str:

@@ -31,19 +31,45 @@ class Actor:
         return self.role == "agency"
 
 
-def can_view_agency(actor: Actor, agency_id: int) -> bool:
-    """Leaders, the secretariat and admins see every agency; an agency user sees only its own."""
-    return actor.role in READ_ALL_ROLES or (actor.is_agency and actor.agency_id == agency_id)
+def sees_every_province(actor: Actor) -> bool:
+    """Only a system admin created without a province, by choice, works across provinces."""
+    return actor.province_id is None and actor.role == "admin"
 
 
-def can_act_for_agency(actor: Actor, agency_id: int) -> bool:
+def sees_province(actor: Actor, province_id: int | None) -> bool:
+    """The province is a wall (QUALITY.md A6) for every role, secretariat, leaders and admins
+    included; a non-admin user without a province sees nothing."""
+    return sees_every_province(actor) or (actor.province_id is not None and actor.province_id == province_id)
+
+
+def can_view_agency(actor: Actor, agency_id: int, province_id: int | None) -> bool:
+    """Leaders, the secretariat and admins see every agency of their province; an agency user sees
+    only its own. `province_id` is the agency's, read from the database."""
+    return sees_province(actor, province_id) and (
+        actor.role in READ_ALL_ROLES or (actor.is_agency and actor.agency_id == agency_id))
+
+
+def can_act_for_agency(actor: Actor, agency_id: int, province_id: int | None) -> bool:
     """Update an agency's assignments or submit its report: the agency itself, or the secretariat
-    on its behalf (recorded as such). Leaders and admins only read."""
-    return actor.role == "secretariat" or (actor.is_agency and actor.agency_id == agency_id)
+    of its province on its behalf (recorded as such). Leaders and admins only read."""
+    return sees_province(actor, province_id) and (
+        actor.role == "secretariat" or (actor.is_agency and actor.agency_id == agency_id))
 
 
 class NotAllowed(PermissionError):
     """The actor may not read or change this; callbacks turn it into a logged 403."""
+
+
+def require_province(actor: Actor, province_id: int | None, what: str) -> None:
+    """NotAllowed unless the actor sees `province_id` (a plan's or an agency's)."""
+    if not sees_province(actor, province_id):
+        raise NotAllowed(f"user {actor.username} may not see {what} of province {province_id}")
+
+
+def can_manage_accounts(actor: Actor, province_id: int | None) -> bool:
+    """Unlock (and, later, reset or deactivate) an account: an admin or the secretariat of the
+    account's province."""
+    return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
 
 
 def can_manage_plan(actor: Actor) -> bool:

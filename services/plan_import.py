@@ -2,6 +2,11 @@
 
 Every row is checked before anything is written; one bad row refuses the whole file and every bad
 row is named with its line and reason. The caller's transaction makes a crash leave nothing.
+
+Three steps, so that the write lock is held only while writing: `parse_plan` reads and checks the
+file without the database, `check_plan` adds what the database decides (an existing plan, unknown
+agencies) in a read session, and `write_plan`, in the write transaction, checks that again (the
+directory may have changed meanwhile) and writes.
 """
 from __future__ import annotations
 
@@ -89,24 +94,60 @@ def is_roman(text: str) -> bool:
     return bool(text) and bool(ROMAN.match(fold(text).rstrip(".")))
 
 
+@dataclass
+class ParsedPlan:
+    """A task appendix read and checked without the database; `errors` are its bad rows."""
+    spec: PlanSpec
+    starts_on: date
+    sections: dict[str, tuple[str, str]]  # key → (code, title), in order of appearance
+    rows: list[_Row]
+    errors: list[RowError]
+
+
 def import_plan(
     session: Session, path: str | Path, spec: PlanSpec, *, create_agencies: bool = False,
     user_id: int | None = None,
 ) -> ImportSummary:
-    """Create the plan described by `spec` from the file at `path`. Raises ImportFailed."""
-    header_line, mapping, body = map_columns(read_rows(path), TASK_COLUMNS)
-    province = get_or_create_province(session, spec.province)
-    _refuse_existing_plan(session, province, spec)
-    directory = AgencyDirectory(session, province)
-    starts_on = min(date(spec.year, 1, 1), spec.issued_on or date(spec.year, 1, 1))
+    """Create the plan described by `spec` from the file at `path`, in the caller's transaction
+    (the demo, tests). Raises ImportFailed."""
+    return write_plan(session, parse_plan(path, spec), create_agencies=create_agencies, user_id=user_id)
 
+
+def parse_plan(path: str | Path, spec: PlanSpec) -> ParsedPlan:
+    """Read and check the file (bounded, see services.spreadsheet). Raises ImportFailed for a file
+    that cannot be read or has no header; bad rows are collected, to be listed with the rest."""
+    header_line, mapping, body = map_columns(read_rows(path), TASK_COLUMNS)
+    starts_on = min(date(spec.year, 1, 1), spec.issued_on or date(spec.year, 1, 1))
     errors: list[RowError] = []
-    sections: dict[str, tuple[str, str]] = {}  # key → (code, title), in order of appearance
+    sections: dict[str, tuple[str, str]] = {}
     rows = _parse_rows(body, mapping, spec.year, starts_on, sections, errors)
     if not rows and not errors:
         errors.append(RowError(header_line, "Tệp không có nhiệm vụ nào dưới dòng tiêu đề."))
+    return ParsedPlan(spec, starts_on, sections, rows, errors)
 
-    created = _resolve_agencies(directory, rows, create_agencies, errors)
+
+def check_plan(session: Session, parsed: ParsedPlan, *, create_agencies: bool = False) -> None:
+    """Refuse, without writing, what the database already tells: the plan exists, agencies are
+    unknown, a group has no members. Raises ImportFailed listing every problem. A province not yet
+    in the database is left to `write_plan`, which creates it."""
+    province = session.scalar(select(Province).where(Province.name == parsed.spec.province.strip()))
+    errors = list(parsed.errors)
+    if province is not None:
+        _refuse_existing_plan(session, province, parsed.spec)
+        _resolve_agencies(AgencyDirectory(session, province), parsed.rows, create_agencies, errors, add=False)
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.line))
+
+
+def write_plan(session: Session, parsed: ParsedPlan, *, create_agencies: bool = False,
+               user_id: int | None = None) -> ImportSummary:
+    """Check `parsed` against the database again and write the plan. Raises ImportFailed."""
+    spec, starts_on, sections, rows = parsed.spec, parsed.starts_on, parsed.sections, parsed.rows
+    province = get_or_create_province(session, spec.province)
+    _refuse_existing_plan(session, province, spec)
+    directory = AgencyDirectory(session, province)
+    errors = list(parsed.errors)
+    created = _resolve_agencies(directory, rows, create_agencies, errors, add=True)
     if errors:
         raise ImportFailed(sorted(errors, key=lambda e: e.line))
 
@@ -156,18 +197,17 @@ def import_plan(
             for member in directory.expand(lead):
                 if any(a.agency_id == member.id for a in task.assignments):
                     continue
-                assignment = Assignment(
+                task.assignments.append(Assignment(
                     task_id=task.id, agency_id=member.id,
                     via_group_id=lead.id if lead.is_group else None,
-                )
-                task.assignments.append(assignment)
-                session.add(assignment)
-                session.flush()
-                open_first_state(session, assignment, plan_start)
-                summary.assignments += 1
+                ))
                 summary.assignments_from_groups += lead.is_group
-                if row.status is not None:
-                    _apply_imported_status(session, assignment, row, recorded_at, user_id)
+        session.flush()  # the task's assignments in one statement: the write lock is held for less
+        for assignment in task.assignments:
+            open_first_state(session, assignment, plan_start)
+            if row.status is not None:
+                _apply_imported_status(session, assignment, row, recorded_at, user_id)
+        summary.assignments += len(task.assignments)
     session.flush()
     return summary
 
@@ -278,8 +318,9 @@ def _open_section(sections: dict[str, tuple[str, str]], text: str) -> str:
 
 
 def _resolve_agencies(directory: AgencyDirectory, rows: list[_Row], create: bool,
-                      errors: list[RowError]) -> list[str]:
-    """Attach agencies to rows; unknown names are errors unless `create` adds them (kind other)."""
+                      errors: list[RowError], *, add: bool) -> list[str]:
+    """Attach agencies to rows; unknown names are errors unless `create`, and then added (kind
+    other) when `add` (the write; a read session only checks)."""
     unknown_lines: dict[str, list[int]] = {}
     for row in rows:
         for name in _attach_agencies(directory, row):
@@ -287,10 +328,11 @@ def _resolve_agencies(directory: AgencyDirectory, rows: list[_Row], create: bool
     if unknown_lines and not create:
         errors.extend(unknown_agency_errors(unknown_lines))
         return []
-    for name in unknown_lines:
-        directory.add(name, kind="other")
+    if add:
+        for name in unknown_lines:
+            directory.add(name, kind="other")
     for row in rows:
-        if unknown_lines:
+        if unknown_lines and add:
             _attach_agencies(directory, row)
         for lead in row.leads:
             if lead.is_group and not directory.expand(lead):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
-from services.permissions import Actor
+from services.permissions import Actor, sees_every_province
 
 
 def vn_date(value: date | datetime | None) -> str:
@@ -31,11 +31,20 @@ def change_phrase(delta: int, noun: str, previous_label: str) -> str:
 
 
 def active_plan(session: Session, actor: Actor) -> Plan | None:
-    """The newest plan of the actor's province (any province for a user without one)."""
+    """The newest plan of the actor's province; across provinces only for a province-less admin,
+    none for any other user without a province."""
     query = select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
-    if actor.province_id is not None:
+    if not sees_every_province(actor):
+        if actor.province_id is None:
+            return None
         query = query.where(Plan.province_id == actor.province_id)
     return session.scalar(query)
+
+
+def agency_province(session: Session, agency_id: int | None) -> int | None:
+    """The province an agency belongs to (None for an unknown agency), for the province wall."""
+    agency = session.get(Agency, agency_id) if agency_id is not None else None
+    return agency.province_id if agency else None
 
 
 def agency_name(session: Session, agency_id: int | None) -> str:

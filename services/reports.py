@@ -2,23 +2,28 @@
 
 The plan's cadence and deadline day define the periods. Submitting records when, by whom, on time
 or late, and a snapshot of the agency's assignments at that moment; submitting again updates the
-submission and the change log keeps every earlier one.
+submission and the change log keeps every earlier one. A snapshot is stored once per distinct
+content and the log names it by digest, so repeated clicks cost nothing; submitting the very same
+content again is not a new submission.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models import Agency, Assignment, Plan, ReportSubmission, Task, User
+from models import Agency, Assignment, Plan, ReportSnapshot, ReportSubmission, Task, User
 from services.history import record_change
 from services.inputs import strict_int
 from services.periods import Period, reporting_period
-from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency, require_province
+from services.queries import agency_province
 from services.statuses import Status
 
 
@@ -52,7 +57,8 @@ class ReportStatus:
 
 
 def report_status(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> ReportStatus:
-    if not can_view_agency(actor, agency_id):
+    require_province(actor, plan.province_id, "the plan")
+    if not can_view_agency(actor, agency_id, agency_province(session, agency_id)):
         raise NotAllowed(f"user {actor.username} may not see agency {agency_id}")
     period = current_period(plan, today)
     deadline = period.deadline(plan.report_deadline_day)
@@ -81,7 +87,7 @@ def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
                Assignment.delay_reason, Assignment.note, Assignment.updated_at)
         .join(Task, Task.id == Assignment.task_id)
         .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
-        .order_by(Task.position)
+        .order_by(Task.position, Assignment.id)
     ).all()
     return json.dumps([
         {"assignment_id": r.id, "stt": r.stt, "status": r.status, "progress": r.progress,
@@ -91,35 +97,70 @@ def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
     ], ensure_ascii=False)
 
 
-def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, when: datetime) -> ReportSubmission:
-    """Record (or re-record) the agency's report for the current period."""
+def snapshot_digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _stored_snapshot(session: Session, body: str) -> ReportSnapshot:
+    """The snapshot row for this content, created once; a concurrent creator of the same content
+    (PostgreSQL) makes the insert fail inside a savepoint and the existing row is used."""
+    digest = snapshot_digest(body)
+    stored = session.scalar(select(ReportSnapshot).where(ReportSnapshot.digest == digest))
+    if stored is not None:
+        return stored
+    try:
+        with session.begin_nested():
+            stored = ReportSnapshot(digest=digest, body=body)
+            session.add(stored)
+    except IntegrityError:
+        stored = session.scalar(select(ReportSnapshot).where(ReportSnapshot.digest == digest))
+    return stored
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    submission: ReportSubmission
+    changed: bool  # False: the same content was already submitted for the period; nothing written
+
+
+def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, when: datetime) -> SubmitResult:
+    """Record (or re-record) the agency's report for the current period. Only an agency that leads
+    assignments in the plan reports (not a group such as "Các sở, ngành")."""
     if strict_int(agency_id) is None or session.get(Agency, agency_id) is None:
         raise NotAllowed("agency missing or malformed")
-    if not can_act_for_agency(actor, agency_id):
+    require_province(actor, plan.province_id, "the plan")
+    if not can_act_for_agency(actor, agency_id, agency_province(session, agency_id)):
         raise NotAllowed(f"user {actor.username} may not report for agency {agency_id}")
+    leads = session.scalar(select(func.count(Assignment.id)).join(Task, Task.id == Assignment.task_id)
+                           .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id))
+    if not leads:
+        raise NotAllowed(f"agency {agency_id} has no assignment in plan {plan.id}")
     period = current_period(plan, when.date())
     is_late = when.date() > period.deadline(plan.report_deadline_day)
-    snapshot = _snapshot(session, plan, agency_id)
     submission = session.scalar(
         select(ReportSubmission).where(
             ReportSubmission.plan_id == plan.id, ReportSubmission.agency_id == agency_id,
             ReportSubmission.period == period.key,
         ).with_for_update()
     )
+    body = _snapshot(session, plan, agency_id)
+    if submission is not None and submission.snapshot.digest == snapshot_digest(body):
+        return SubmitResult(submission, changed=False)
+    snapshot = _stored_snapshot(session, body)
     if submission is None:
         submission = ReportSubmission(plan_id=plan.id, agency_id=agency_id, period=period.key,
                                       submitted_at=when, submitted_by_id=actor.id, is_late=is_late,
                                       snapshot=snapshot)
         session.add(submission)
         session.flush()
-        previous_at, previous_snapshot = None, None
+        previous_at, previous_digest = None, None
     else:
-        previous_at, previous_snapshot = submission.submitted_at, submission.snapshot
+        previous_at, previous_digest = submission.submitted_at, submission.snapshot.digest
         submission.submitted_at, submission.submitted_by_id = when, actor.id
         submission.is_late, submission.snapshot = is_late, snapshot
     on_behalf = agency_id if actor.agency_id != agency_id else None
-    for field, old, new in (("submitted_at", previous_at, when), ("snapshot", previous_snapshot, snapshot)):
+    for field, old, new in (("submitted_at", previous_at, when), ("snapshot", previous_digest, snapshot.digest)):
         record_change(session, "report_submission", submission.id, field, old, new, when=when,
                       recorded_at=when, user_id=actor.id, on_behalf_of_agency_id=on_behalf)
     session.flush()
-    return submission
+    return SubmitResult(submission, changed=True)

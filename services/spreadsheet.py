@@ -2,19 +2,37 @@
 
 Header matching ignores case, diacritics and spacing; the header row may sit below title rows,
 as in a printed appendix. Row numbers are the file's own line/row numbers, for error messages.
+
+Every file is bounded: its size and, for an .xlsx, what it unpacks to (zip bombs) before it is
+read; its rows while it is streamed, stopping at the first row past the limit. A refused file so
+costs little time or memory. The limits are the product's, for any file it takes in (imports,
+uploads).
 """
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+from zipfile import BadZipFile, ZipFile
+from zlib import error as ZlibError
 
+from services.queries import vn_number
 from services.text import clean_cell, fold
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MEGABYTE = 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * MEGABYTE  # the file as stored
+MAX_UNCOMPRESSED_BYTES = 50 * MEGABYTE  # everything inside an .xlsx once unpacked
+MAX_COMPRESSION_RATIO = 100  # real sheets unpack to 5-20x; far more is a zip bomb ...
+RATIO_CHECKED_FROM = MEGABYTE  # ... for a part large enough to matter (small XML parts compress very well)
+MAX_ROWS = 20_000  # rows of the sheet (empty rows included) or records of the CSV
+MAX_COLUMNS = 100  # columns read per row; an appendix has about ten
 HEADER_SEARCH_ROWS = 30
+
+NOT_XLSX = ("Không đọc được tệp Excel: tệp không phải .xlsx hợp lệ (có thể là tệp .xls cũ, tệp đặt mật khẩu "
+            "hoặc tệp bị hỏng). Hãy mở bằng Excel và lưu lại dạng Excel Workbook (.xlsx).")
 
 
 @dataclass(frozen=True)
@@ -47,57 +65,116 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
+def _refuse(reason: str, line: int = 0) -> ImportFailed:
+    return ImportFailed([RowError(line, reason)])
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MEGABYTE:.1f}".replace(".", ",")
+
+
 def read_rows(path: str | Path) -> list[tuple[int, list[str]]]:
-    """All non-empty rows of the first sheet (or the CSV) as (row number, cleaned cells)."""
+    """All non-empty rows of the first sheet (or the CSV) as (row number, cleaned cells).
+
+    Refuses (ImportFailed) a file over the limits above, checked before reading where they can be
+    (size, unpacked size) and while streaming otherwise (rows): reading stops at the first row
+    past MAX_ROWS. Columns past MAX_COLUMNS are not read."""
     path = Path(path)
     if not path.is_file():
-        raise ImportFailed([RowError(0, f"Không tìm thấy tệp “{path}”.")])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ImportFailed([RowError(0, "Tệp quá lớn (tối đa 20 MB).")])
+        raise _refuse(f"Không tìm thấy tệp “{path}”.")
+    size = path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:
+        raise _refuse(f"Tệp quá lớn ({_megabytes(size)} MB); mỗi lần nhập tối đa "
+                      f"{MAX_UPLOAD_BYTES // MEGABYTE} MB.")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw_rows = _read_csv(path)
+        reader = _read_csv(path)
     elif suffix == ".xlsx":
-        raw_rows = _read_xlsx(path)
+        reader = _read_xlsx(path)
     else:
-        raise ImportFailed([RowError(0, "Chỉ nhận tệp .xlsx hoặc .csv.")])
+        raise _refuse("Chỉ nhận tệp .xlsx hoặc .csv.")
     rows = []
-    for number, cells in raw_rows:
-        cleaned = [clean_cell(c) for c in cells]
-        if any(cleaned):
-            rows.append((number, cleaned))
+    with closing(reader) as raw_rows:
+        for count, (number, cells) in enumerate(raw_rows, 1):
+            if count > MAX_ROWS:
+                raise _refuse(f"Tệp có hơn {vn_number(MAX_ROWS)} dòng (kể cả dòng trống); mỗi lần nhập "
+                              f"tối đa {vn_number(MAX_ROWS)} dòng: hãy chia thành nhiều tệp hoặc xóa các "
+                              "dòng thừa.")
+            cleaned = [clean_cell(c) for c in cells]
+            if any(cleaned):
+                rows.append((number, cleaned))
     return rows
 
 
-def _read_csv(path: Path) -> list[tuple[int, list[object]]]:
-    data = path.read_bytes()
+def _read_csv(path: Path) -> Iterator[tuple[int, list[object]]]:
+    """(line number, cells) of each record, streamed; the dialect is sniffed from the first 4 KB."""
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        try:
+            head = stream.read(4096)
+            if "\x00" in head:
+                raise _refuse("Tệp không phải là CSV văn bản.")
+            try:
+                dialect = csv.Sniffer().sniff(head, delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            stream.seek(0)
+            reader = csv.reader(stream, dialect)
+            for row in reader:
+                if any("\x00" in value for value in row):
+                    raise _refuse("Tệp không phải là CSV văn bản.")
+                yield reader.line_num, row
+        except UnicodeDecodeError:
+            raise _refuse("Tệp CSV phải mã hóa UTF-8.") from None
+        except csv.Error:  # only the reader raises it here: the sniffer's is handled above
+            raise _refuse(f"ô quá dài (tối đa {vn_number(csv.field_size_limit())} ký tự) hoặc dấu ngoặc kép "
+                          "không khớp.", reader.line_num) from None
+
+
+def _check_xlsx_archive(path: Path) -> None:
+    """Refuse a file that is not a zip, or unpacks to more than the limits, from its directory
+    alone (nothing is unpacked). Reading trusts these sizes: zipfile never inflates a member past
+    the size its directory declares."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailed([RowError(0, "Tệp CSV phải mã hóa UTF-8.")]) from None
-    if "\x00" in text:
-        raise ImportFailed([RowError(0, "Tệp không phải là CSV văn bản.")])
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    return [(reader.line_num, row) for row in reader]
+        with ZipFile(path) as archive:
+            members = archive.infolist()
+    except (BadZipFile, OSError, ValueError, EOFError):
+        raise _refuse(NOT_XLSX) from None
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        raise _refuse(f"Tệp Excel khi giải nén lớn {_megabytes(unpacked)} MB, vượt giới hạn "
+                      f"{MAX_UNCOMPRESSED_BYTES // MEGABYTE} MB (tệp hỏng hoặc cố ý gây quá tải); không đọc tệp "
+                      "này. Hãy lưu lại tệp chỉ với bảng cần nhập.")
+    for member in members:
+        if member.file_size > max(RATIO_CHECKED_FROM, MAX_COMPRESSION_RATIO * member.compress_size):
+            ratio = member.file_size // max(member.compress_size, 1)
+            raise _refuse(f"Tệp Excel có phần “{member.filename}” nén tới {vn_number(ratio)} lần (giới hạn "
+                          f"{MAX_COMPRESSION_RATIO} lần), dấu hiệu tệp hỏng hoặc cố ý gây quá tải; không đọc tệp này.")
 
 
-def _read_xlsx(path: Path) -> list[tuple[int, list[object]]]:
-    from zipfile import BadZipFile
+# What openpyxl and zipfile raise on a damaged or forged workbook (a member failing its CRC, bad XML, ...).
+_XLSX_ERRORS = (BadZipFile, ParseError, ZlibError, OSError, EOFError, KeyError, IndexError, ValueError,
+                TypeError, OverflowError, NotImplementedError)
 
+
+def _read_xlsx(path: Path) -> Iterator[tuple[int, list[object]]]:
+    """(row number, cells) of the first sheet, streamed (openpyxl read-only): every row from the
+    first, empty ones included, up to MAX_ROWS + 1 so that the caller sees a file that has more."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_archive(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ImportFailed([RowError(0, f"Không đọc được tệp Excel ({exc.__class__.__name__}).")]) from None
+    except (InvalidFileException, *_XLSX_ERRORS):
+        raise _refuse(NOT_XLSX) from None
     try:
         sheet = workbook.worksheets[0]
-        return [(index, [_cell_value(c) for c in row]) for index, row in enumerate(sheet.iter_rows(), 1)]
+        # The declared width when sane; a row is padded to it, so "A1:XFD1" must not be taken at its word.
+        width = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)
+        for number, row in enumerate(sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=width), 1):
+            yield number, [_cell_value(c) for c in row]
+    except _XLSX_ERRORS:
+        raise _refuse(NOT_XLSX) from None
     finally:
         workbook.close()
 

@@ -18,7 +18,7 @@ from services.history import SOURCE_LABELS
 from services.inputs import id_from_text, strict_int
 from services.periods import period_containing
 from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
-from services.queries import plan_agencies, vn_date
+from services.queries import agency_province, plan_agencies, vn_date
 from services.reports import current_period, needs_update
 from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
 from services.statuses import STATUS_LABELS, Status, status_from
@@ -74,8 +74,8 @@ def _days_text(situation: Situation, due: date | None, today: date) -> str:
     return "Đến hạn hôm nay" if days == 0 else f"Còn {days} ngày"
 
 
-def _require_view(actor: Actor, agency_id: int) -> None:
-    if not can_view_agency(actor, agency_id):
+def _require_view(session: Session, actor: Actor, agency_id: int) -> None:
+    if not can_view_agency(actor, agency_id, agency_province(session, agency_id)):
         raise NotAllowed(f"user {actor.username} may not see agency {agency_id}")
 
 
@@ -83,13 +83,13 @@ def _visible_assignment(session: Session, actor: Actor, assignment_id: Any) -> A
     assignment = session.get(Assignment, assignment_id) if strict_int(assignment_id) is not None else None
     if assignment is None:
         raise NotAllowed(f"no assignment {assignment_id!r}")
-    _require_view(actor, assignment.agency_id)
+    _require_view(session, actor, assignment.agency_id)
     return assignment
 
 
 def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> list[dict]:
     """Every assignment the agency leads in the plan, with its situation, for the grid."""
-    _require_view(actor, agency_id)
+    _require_view(session, actor, agency_id)
     period = current_period(plan, today)
     quarter = period_containing(today, "quarter")
     group = aliased(Agency)
@@ -151,7 +151,7 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
 def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int) -> list[dict]:
     """Tasks the agency coordinates (named, or through a group it belongs to) and does not also
     lead, read-only, with the lead's rolled-up status and the latest note any lead agency wrote."""
-    _require_view(actor, agency_id)
+    _require_view(session, actor, agency_id)
     named = {agency_id} | groups_of(session, agency_id)
     tasks = session.scalars(
         select(Task)
@@ -210,7 +210,7 @@ def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today:
         "situation_label": SITUATION_LABELS[state.situation],
         "deadline_passed": state.deadline_passed,
         "values": form_values(assignment),
-        "can_edit": can_act_for_agency(actor, assignment.agency_id),
+        "can_edit": can_act_for_agency(actor, assignment.agency_id, agency.province_id),
     }
 
 
@@ -248,4 +248,4 @@ def _typed(field: str, text: str | None):
 def agency_options(session: Session, actor: Actor, plan: Plan) -> list[dict]:
     """The agencies the actor may open a workspace for (for secretariat and leaders: all leads)."""
     return [{"label": name, "value": agency_id} for agency_id, name in plan_agencies(session, plan)
-            if can_view_agency(actor, agency_id)]
+            if can_view_agency(actor, agency_id, plan.province_id)]

@@ -122,7 +122,9 @@ def empty_db(templates, tmp_path):
 def make_app(db: Database):
     from app import create_app
 
-    return create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test-secret", "TESTING": True})
+    # Demo accounts keep the published password; tests fire callbacks faster than people write.
+    return create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test-secret", "TESTING": True, "DEMO_MODE": True,
+                       "WRITE_RATE_LIMIT": 10_000})
 
 
 @pytest.fixture

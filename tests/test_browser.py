@@ -104,8 +104,10 @@ def test_two_browsers_editing_one_task_the_second_gets_the_conflict_and_keeps_it
     secretariat.wait_for_selector("#tasks-agency", timeout=20000)
     secretariat.click("#tasks-agency")
     secretariat.keyboard.type("Sở Khoa học")
-    secretariat.keyboard.press("Enter")
+    # Click the filtered option itself: Enter pressed before the list filters picks another agency.
+    secretariat.click(".dash-dropdown-option:has-text('Sở Khoa học và Công nghệ')", timeout=20000)
     for page in pages:
+        page.wait_for_selector("#tasks-heading:has-text('Sở Khoa học và Công nghệ')", timeout=20000)
         page.wait_for_selector("#tasks-grid .ag-row", timeout=20000)
         open_task(page, "5")
     secretariat.select_option("#tasks-form-status", "in_progress")

@@ -32,7 +32,7 @@ def _free_port() -> int:
 def gunicorn(demo_db, tmp_path):
     port = _free_port()
     log = tmp_path / "gunicorn.log"
-    env = {**os.environ, "DATABASE_URL": demo_db.url, "SECRET_KEY": "concurrency-test"}
+    env = {**os.environ, "DATABASE_URL": demo_db.url, "SECRET_KEY": "concurrency-test", "CDS_DEMO_MODE": "1"}
     with open(log, "w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",

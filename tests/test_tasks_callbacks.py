@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from models import Agency, Assignment, ChangeLog, ReportSubmission, Task
+from models import Agency, Assignment, ChangeLog, ReportSnapshot, ReportSubmission, Task
 from services.demo import DEMO_PASSWORD
 from tests.conftest import make_app
 from tests.dash_client import DashClient
@@ -150,6 +150,26 @@ def test_submit_matrix(app, demo_db, username, asks_for, expected, reported_for)
         body = response.get_json()["response"]
         assert body["tasks-refresh"]["data"] == 4
         assert body["tasks-toast"]["children"].startswith("Đã nộp báo cáo kỳ Tháng ")
+
+
+def test_resubmitting_the_same_report_writes_nothing(app, demo_db):
+    """Issue 11, finding 5: each click used to copy the whole snapshot twice into the change log."""
+    dash = logged_in(app, "so-khcn")
+    first = response_of(dash.call(SUBMIT, 1, {"tasks-refresh": 0}))
+    assert first["tasks-toast"]["children"].startswith("Đã nộp báo cáo kỳ Tháng ")
+
+    def stored():
+        with demo_db.read() as s:
+            return (s.scalar(select(func.count(ChangeLog.id))), s.scalar(select(func.count(ReportSnapshot.id))),
+                    s.scalar(select(func.max(ReportSubmission.version))),
+                    s.scalars(select(ChangeLog.new_value).where(ChangeLog.field == "snapshot")).all())
+    before = stored()
+    for clicks in range(2, 12):
+        again = response_of(dash.call(SUBMIT, clicks, {"tasks-refresh": 1}))
+        assert "nội dung không thay đổi nên không nộp lại" in again["tasks-toast"]["children"]
+        assert "tasks-refresh" not in again  # nothing to reload
+    assert stored() == before
+    assert before[1] == 1 and [len(v) for v in before[3]] == [64]  # the log names the snapshot by its digest
 
 
 # ---- No lost updates (I1) and bad input (I5) ---------------------------------------------------

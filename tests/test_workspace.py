@@ -6,10 +6,10 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSubmission, Task, User
+from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSnapshot, ReportSubmission, Task, User
 from services.assignment_updates import save_update
 from services.permissions import NotAllowed
-from services.reports import report_status, submit_report
+from services.reports import report_status, snapshot_digest, submit_report
 from services.rollup import plan_rollup, task_progress
 from services.saving import Outcome
 from services.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
@@ -177,16 +177,29 @@ def test_report_submission_twice_keeps_both_in_history(demo_db):
         assert status.pending == status.assignments == 57 and status.submission is None
         target = assignment_of(s, "so-khcn", "4")
         save_update(s, me, target.id, target.version, DONE, when=WHEN)
-        first = submit_report(s, me, plan, me.agency_id, datetime(2026, 11, 19, 16, 0))
+        first = submit_report(s, me, plan, me.agency_id, datetime(2026, 11, 19, 16, 0)).submission
         assert first.is_late is False and first.period == "2026-11"
-        second = submit_report(s, actor(s, "tgv"), plan, me.agency_id, WHEN)
-        assert second.id == first.id and second.is_late is True and second.version == 2
-        snapshot = json.loads(second.snapshot)
-        assert next(r for r in snapshot if r["stt"] == "4")["status"] == "done"
+        first_snapshot = first.snapshot.body
+        other = assignment_of(s, "so-khcn", "5")
+        save_update(s, me, other.id, other.version, {**DONE, "note": "Bổ sung"}, when=WHEN)
+        result = submit_report(s, actor(s, "tgv"), plan, me.agency_id, WHEN)
+        second = result.submission
+        assert result.changed and second.id == first.id and second.is_late is True and second.version == 2
+        snapshot = json.loads(second.snapshot.body)
+        assert {r["stt"]: r["status"] for r in snapshot if r["stt"] in ("4", "5")} == {"4": "done", "5": "done"}
         after = report_status(s, me, plan, me.agency_id, DAY)
-        assert after.pending == 56 and after.submission.times == 2 and after.submission.is_late
+        assert after.pending == 55 and after.submission.times == 2 and after.submission.is_late
+        # The same content again is not a new submission: nothing is written.
+        again = submit_report(s, me, plan, me.agency_id, datetime(2026, 11, 24, 8, 0))
+        assert not again.changed and again.submission.version == 2
     with demo_db.read() as s:
         assert s.scalar(select(func.count(ReportSubmission.id))) == 1
+        bodies = [body for (body,) in s.execute(select(ReportSnapshot.body).order_by(ReportSnapshot.id))]
+        assert bodies == [first_snapshot, second.snapshot.body]  # each content stored once
+        digests = s.execute(select(ChangeLog.old_value, ChangeLog.new_value).where(
+            ChangeLog.entity == "report_submission", ChangeLog.field == "snapshot").order_by(ChangeLog.id)).all()
+        assert [tuple(d) for d in digests] == [(None, snapshot_digest(first_snapshot)),
+                                              (snapshot_digest(first_snapshot), snapshot_digest(second.snapshot.body))]
         logs = s.scalars(select(ChangeLog).where(ChangeLog.entity == "report_submission",
                                                  ChangeLog.field == "submitted_at").order_by(ChangeLog.id)).all()
         assert [(log.old_value, log.new_value) for log in logs] == [

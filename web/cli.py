@@ -12,21 +12,22 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from models import Agency, Database, Plan, Province
+from models import Database, Plan, Province
+from models.base import DatabaseBusy
 from services import schema
-from services.agencies import AgencyDirectory
 from services.clock import today
 from services.dashboard import Selection, selection_for
 from services.demo import DEMO_PASSWORD, load_demo
 from services.export import ReportRequest, build_report
-from services.indicator_import import import_indicators
+from services.indicator_import import check_indicators, write_indicators
 from services.indicators import band_counts, band_lines
 from services.periods import InvalidPeriod, parse_period
-from services.plan_import import PlanSpec, import_plan
+from services.plan_import import PlanSpec, check_plan, parse_plan, write_plan
 from services.rollup import GROUPINGS, rollup
-from services.spreadsheet import ImportFailed
+from services.spreadsheet import ImportFailed, read_rows
 from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
-from services.users import ROLES, UserError, create_user
+from services.users import ROLES, UserError, create_user, new_user_scope
+from services.users import unlock_address, unlock_user
 
 
 def _db() -> Database:
@@ -99,10 +100,15 @@ def import_plan_command(file, province, year, title, issued_on, cadence, deadlin
             _fail(f"Ngày ban hành “{issued_on}” không đúng dạng dd/mm/yyyy.")
     spec = PlanSpec(province=province, year=year, title=title, issued_on=issued,
                     reporting_cadence=cadence, report_deadline_day=deadline_day)
+    # The file is read and checked before the write transaction, which then only writes: other
+    # users' saves wait for the write lock no longer than the writing itself.
     try:
+        parsed = parse_plan(file, spec)
+        with _db().read() as session:
+            check_plan(session, parsed, create_agencies=create_agencies)
         with _db().write() as session:
-            summary = import_plan(session, file, spec, create_agencies=create_agencies)
-    except ImportFailed as exc:
+            summary = write_plan(session, parsed, create_agencies=create_agencies)
+    except (ImportFailed, DatabaseBusy) as exc:
         _fail(f"Không nhập kế hoạch; không có thay đổi nào được lưu.\n{exc}")
     _db().analyze()
     click.echo(json.dumps({
@@ -144,28 +150,22 @@ def rollup_command(plan_id, as_of, by, as_json):
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(sorted(ROLES)))
 @click.option("--agency", "agency_name", default=None, help="Tên (hoặc tên viết tắt) cơ quan.")
-@click.option("--province", default=None, help="Tỉnh, khi có nhiều tỉnh trong cơ sở dữ liệu.")
+@click.option("--province", default=None, help="Tỉnh của tài khoản; bắt buộc khi có nhiều tỉnh.")
+@click.option("--all-provinces", is_flag=True, help="Chỉ cho quản trị hệ thống: làm việc với mọi tỉnh.")
 @click.option("--password", required=True)
 @click.option("--full-name", default="")
-def create_user_command(username, role, agency_name, province, password, full_name):
-    """Create a user; an agency user names its agency (aliases and missing diacritics accepted)."""
+def create_user_command(username, role, agency_name, province, all_provinces, password, full_name):
+    """Create a user in one province (an agency user in its agency's); only an admin may be
+    province-less, and only when asked for with --all-provinces."""
     try:
         with _db().write() as session:
-            provinces = session.scalars(select(Province).order_by(Province.id)).all()
-            if province:
-                provinces = [p for p in provinces if p.name == province]
-            agency = None
-            if agency_name:
-                matches = [a for p in provinces if (a := AgencyDirectory(session, p).lookup(agency_name))]
-                if len(matches) != 1:
-                    raise UserError(f"Không xác định được cơ quan “{agency_name}”"
-                                    + (" (có ở nhiều tỉnh, dùng --province)." if matches else "."))
-                agency = matches[0]
-            province_id = provinces[0].id if len(provinces) == 1 and agency is None else None
+            province_id, agency = new_user_scope(session, role, province_name=province, agency_name=agency_name,
+                                                 all_provinces=all_provinces)
             user = create_user(session, username, role, password, full_name=full_name,
                                agency=agency, province_id=province_id)
-            label = f" ({session.get(Agency, agency.id).name})" if agency else ""
-            click.echo(f"Đã tạo tài khoản {user.username}, vai trò {role}{label}.")
+            label = f" ({agency.name})" if agency else ""
+            where = f", tỉnh {session.get(Province, user.province_id).name}" if user.province_id else ", mọi tỉnh"
+            click.echo(f"Đã tạo tài khoản {user.username}, vai trò {role}{label}{where}.")
     except UserError as exc:
         _fail(str(exc))
 
@@ -218,11 +218,15 @@ def import_indicators_command(file, plan_id, period, create_agencies):
         default_period = parse_period(period) if period else None
     except InvalidPeriod as exc:
         _fail(str(exc))
-    try:
+    try:  # read and checked before the write transaction, as for import-plan
+        rows = read_rows(file)
+        with _db().read() as session:
+            check_indicators(session, _plan(session, plan_id), rows, create_agencies=create_agencies,
+                             period=default_period)
         with _db().write() as session:
-            summary = import_indicators(session, _plan(session, plan_id), file, create_agencies=create_agencies,
-                                        period=default_period)
-    except ImportFailed as exc:
+            summary = write_indicators(session, _plan(session, plan_id), rows, create_agencies=create_agencies,
+                                       period=default_period)
+    except (ImportFailed, DatabaseBusy) as exc:
         _fail(f"Không nhập mục tiêu; không có thay đổi nào được lưu.\n{exc}")
     click.echo(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
 
@@ -245,7 +249,27 @@ def indicator_bands_command(plan_id, period, as_json):
         click.echo("\n".join(band_lines(current, previous, selection.previous_label)))
 
 
+@click.command("unlock-user")
+@with_appcontext
+@click.argument("username")
+@click.option("--address", default=None, help="Cũng mở khóa một địa chỉ IP bị tạm khóa (ví dụ mạng chung của cơ quan).")
+def unlock_user_command(username, address):
+    """End an account's temporary login lock (and, with --address, a client address's)."""
+    try:
+        with _db().write() as session:
+            was_locked = unlock_user(session, None, username)
+            address_locked = unlock_address(session, None, address) if address else False
+    except UserError as exc:
+        _fail(str(exc))
+    name = username.strip().lower()
+    click.echo(f"Đã mở khóa tài khoản {name}; có thể đăng nhập lại ngay." if was_locked
+               else f"Tài khoản {name} không bị khóa; đã đặt lại số lần nhập sai mật khẩu.")
+    if address:
+        click.echo(f"Đã mở khóa địa chỉ {address}." if address_locked else f"Địa chỉ {address} không bị khóa.")
+
+
 def register_cli(server: Flask) -> None:
     for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command,
-                    export_report_command, import_indicators_command, indicator_bands_command):
+                    export_report_command, import_indicators_command, indicator_bands_command,
+                    unlock_user_command):
         server.cli.add_command(command)
