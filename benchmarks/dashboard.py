@@ -22,18 +22,18 @@ from pathlib import Path
 
 from sqlalchemy import event, func, select
 
-import services.users
+import services.accounts.users
 from app import create_app
 from benchmarks.save_roundtrip import fresh_database
 from models import Agency, ChangeLog, Database, Indicator, Plan
-from services import schema
-from services.achievement import parse_reading, parse_target
-from services.clock import today
-from services.indicators import read_standing
-from services.periods import parse_period
-from services.queries import vn_number
-from services.rollup import plan_rollup
-from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.common import schema
+from services.common.clock import today
+from services.common.queries import vn_number
+from services.indicators.achievement import parse_reading, parse_target
+from services.indicators.standings import read_standing
+from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.reporting.periods import parse_period
+from services.reporting.rollup import plan_rollup
 from tests.dash_client import DashClient
 
 SKIPPED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")
@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    services.users.PASSWORD_METHOD = "scrypt:1024:8:1"  # user creation only; logins are not timed
+    services.accounts.users.PASSWORD_METHOD = "scrypt:1024:8:1"  # user creation only; logins are not timed
     backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
     with tempfile.TemporaryDirectory() as workdir:
         for backend in backends:

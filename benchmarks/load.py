@@ -36,7 +36,7 @@ from sqlalchemy import select
 
 from benchmarks.save_roundtrip import fresh_database
 from models import Assignment, ChangeLog, Database, User
-from services.demo import DEMO_PASSWORD
+from services.plans.demo import DEMO_PASSWORD
 from tests.dash_client import DashClient
 
 ROOT = Path(__file__).resolve().parent.parent

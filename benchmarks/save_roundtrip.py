@@ -4,7 +4,7 @@ For each database and size, one run measures three ways of making the same kind 
 interleaved so that drift hits them alike:
 - round trip: the save callback POSTed over HTTP to a live server (session, guard, policy,
   validation, row lock, version check, history, JSON response);
-- service: services.assignment_updates.save_update in a write transaction, without HTTP;
+- service: services.tasks.updates.save_update in a write transaction, without HTTP;
 - bare SQL: the statements a save needs, by hand (lock the row, update it with the version check,
   close and open the state interval, insert the log rows) in one transaction.
 It prints the median and p95 in milliseconds and each path's ratio to the bare SQL.
@@ -28,13 +28,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, insert, select, text, update
 from werkzeug.serving import make_server
 
-import services.users
+import services.accounts.users
 from app import create_app
 from models import Agency, Assignment, AssignmentState, ChangeLog, Database, User
-from services import schema
-from services.assignment_updates import save_update
-from services.demo import DEMO_PASSWORD, load_demo
-from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.common import schema
+from services.plans.demo import DEMO_PASSWORD, load_demo
+from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.tasks.updates import save_update
 from tests.dash_client import DashClient, HttpClient
 from web.auth import actor_from_user
 
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    services.users.PASSWORD_METHOD = "scrypt:1024:8:1"  # user creation only; logins are not timed
+    services.accounts.users.PASSWORD_METHOD = "scrypt:1024:8:1"  # user creation only; logins are not timed
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])

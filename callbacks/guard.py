@@ -16,8 +16,8 @@ from typing import Callable
 from dash import Dash
 from flask import abort, jsonify, request
 
-from services.inputs import bounded_json
-from services.permissions import ALL_ROLES
+from services.accounts.permissions import ALL_ROLES
+from services.common.inputs import bounded_json
 from web.auth import current_actor, db, limit_writes
 
 security_log = logging.getLogger("cds.security")

@@ -6,11 +6,11 @@ from dash import Dash, Input, Output
 from callbacks.guard import READ_ANY_ROLE, guarded_callback
 from layouts import home
 from models import Database
-from services.clock import today
-from services.indicators import due_indicators
-from services.permissions import Actor
-from services.queries import active_plan, agency_name
-from services.rollup import agency_rollup, plan_rollup, report_sentence
+from services.accounts.permissions import Actor
+from services.common.clock import today
+from services.common.queries import active_plan, agency_name
+from services.indicators.standings import due_indicators
+from services.reporting.rollup import agency_rollup, plan_rollup, report_sentence
 
 
 def load_home(actor: Actor, db: Database, _ready):

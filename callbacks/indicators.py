@@ -19,10 +19,14 @@ from layouts import indicators as view
 from layouts.controls import alert, history_table
 from models import Database
 from models.base import DatabaseBusy
-from services.achievement import ASSESSMENT_LABELS, Band
-from services.clock import today
-from services.indicator_updates import FIELD_LABELS, FORM_FIELDS, save_value, set_direction
-from services.indicators import (
+from services.accounts.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed
+from services.common.clock import today
+from services.common.inputs import id_from_text, strict_int
+from services.common.queries import plan_sections, vn_date
+from services.common.saving import Outcome
+from services.common.text import fold
+from services.indicators.achievement import ASSESSMENT_LABELS, Band
+from services.indicators.standings import (
     TableFilter,
     band_counts,
     band_from,
@@ -36,12 +40,8 @@ from services.indicators import (
     value_form,
     visible_indicator,
 )
-from services.inputs import id_from_text, strict_int
-from services.periods import CADENCES, InvalidPeriod, Period, parse_period, period_containing, periods_of_year
-from services.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed
-from services.queries import plan_sections, vn_date
-from services.saving import Outcome
-from services.text import fold
+from services.indicators.updates import FIELD_LABELS, FORM_FIELDS, save_value, set_direction
+from services.reporting.periods import CADENCES, InvalidPeriod, Period, parse_period, period_containing, periods_of_year
 
 REPORT_INDICATOR = Policy(AGENCY_WRITE_ROLES, writes=True,
                           description="cơ quan theo dõi, tổng hợp chỉ tiêu, hoặc Tổ giúp việc")

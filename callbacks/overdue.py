@@ -8,11 +8,11 @@ from callbacks.overview import READ_PROVINCE
 from callbacks.selector import province_plan
 from layouts import overdue as view
 from models import Database
-from services.clock import today
-from services.dashboard import BOARD_LIMIT, overdue_board
-from services.inputs import id_from_text
-from services.permissions import Actor
-from services.queries import plan_agencies, plan_sections, vn_number
+from services.accounts.permissions import Actor
+from services.common.clock import today
+from services.common.inputs import id_from_text
+from services.common.queries import plan_agencies, plan_sections, vn_number
+from services.reporting.dashboard import BOARD_LIMIT, overdue_board
 
 PAGE = view.PAGE
 

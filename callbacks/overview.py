@@ -14,8 +14,12 @@ from callbacks.selector import chosen, province_plan
 from layouts import indicators as indicator_view
 from layouts import overview as view
 from models import Database
-from services.clock import today
-from services.dashboard import (
+from services.accounts.permissions import READ_ALL_ROLES, Actor
+from services.common.clock import today
+from services.common.inputs import id_from_text
+from services.common.queries import vn_number
+from services.indicators.standings import band_counts, band_lines
+from services.reporting.dashboard import (
     CATEGORY_LABELS,
     Selection,
     agency_table,
@@ -27,13 +31,9 @@ from services.dashboard import (
     section_table,
     tasks_behind,
 )
-from services.export import ReportRequest, build_report
-from services.indicators import band_counts, band_lines
-from services.inputs import id_from_text
-from services.periods import period_containing
-from services.permissions import READ_ALL_ROLES, Actor
-from services.queries import vn_number
-from services.rollup import report_sentence
+from services.reporting.export import ReportRequest, build_report
+from services.reporting.periods import period_containing
+from services.reporting.rollup import report_sentence
 
 READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
 PAGE = view.PAGE

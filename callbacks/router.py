@@ -7,8 +7,8 @@ from callbacks.guard import READ_ANY_ROLE, guarded_callback
 from layouts import shell
 from layouts.pages import PAGES, page_for
 from models import Database
-from services.permissions import Actor
-from services.users import ROLES
+from services.accounts.permissions import Actor
+from services.accounts.users import ROLES
 
 
 def render_page(actor: Actor, _db: Database, pathname: str | None):

@@ -7,11 +7,11 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.guard import Policy, guarded_callback
 from models import Database, Plan
-from services.clock import today
-from services.dashboard import Selection, periods_of, selection_for
-from services.periods import InvalidPeriod
-from services.permissions import Actor
-from services.queries import active_plan
+from services.accounts.permissions import Actor
+from services.common.clock import today
+from services.common.queries import active_plan
+from services.reporting.dashboard import Selection, periods_of, selection_for
+from services.reporting.periods import InvalidPeriod
 
 
 def chosen(kind, period_key, day) -> Selection:

@@ -16,16 +16,16 @@ from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_cal
 from layouts import tasks as view
 from models import Database
 from models.base import DatabaseBusy
-from services.assignment_updates import FORM_FIELDS, describe_changes, save_update
-from services.clock import now, today
-from services.inputs import id_from_text, strict_int
-from services.periods import parse_period
-from services.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_for_agency
-from services.queries import active_plan, agency_name, vn_date
-from services.reports import report_status, submit_report
-from services.rollup import agency_rollup, report_sentence
-from services.saving import Outcome
-from services.workspace import (
+from services.accounts.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_for_agency
+from services.common.clock import now, today
+from services.common.inputs import id_from_text, strict_int
+from services.common.queries import active_plan, agency_name, vn_date
+from services.common.saving import Outcome
+from services.reporting.periods import parse_period
+from services.reporting.rollup import agency_rollup, report_sentence
+from services.tasks.submissions import report_status, submit_report
+from services.tasks.updates import FORM_FIELDS, describe_changes, save_update
+from services.tasks.workspace import (
     TaskFilter,
     agency_options,
     agency_rows,

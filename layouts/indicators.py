@@ -10,8 +10,8 @@ from dash import dcc, html
 
 from layouts.controls import period_selector
 from layouts.grid import grid, phone_columns
-from services.achievement import ASSESSMENT_LABELS, BAND_LABELS, MAX_VALUE_LENGTH, Band
-from services.inputs import MAX_TEXT_LENGTH
+from services.common.inputs import MAX_TEXT_LENGTH
+from services.indicators.achievement import ASSESSMENT_LABELS, BAND_LABELS, MAX_VALUE_LENGTH, Band
 
 PAGE = "indicators"
 DETAIL = "indicator"

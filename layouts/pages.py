@@ -11,7 +11,7 @@ from typing import Callable
 from dash.development.base_component import Component
 
 from layouts import home, indicators, overdue, overview, tasks
-from services.permissions import ALL_ROLES, READ_ALL_ROLES
+from services.accounts.permissions import ALL_ROLES, READ_ALL_ROLES
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dash import dcc, html
 
 from layouts.controls import alert, history_table
 from layouts.grid import grid, phone_columns
-from services.inputs import MAX_TEXT_LENGTH
-from services.statuses import STATUS_LABELS
+from services.common.inputs import MAX_TEXT_LENGTH
+from services.plans.statuses import STATUS_LABELS
 
 PAGE = "tasks"
 FORM = f"{PAGE}-form"

@@ -29,7 +29,7 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(300))
     # Normalised name (no diacritics, lower case): uniqueness and lookups ignore spelling noise.
     name_key: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20))  # see services.agencies.AGENCY_KINDS
+    kind: Mapped[str] = mapped_column(String(20))  # see services.plans.agencies.AGENCY_KINDS
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set when the agency was merged into another; its rows and history stay where they are.

@@ -70,7 +70,7 @@ class Task(Base):
     coordinators_text: Mapped[str] = mapped_column(Text, default="")  # as printed
     deadline_text: Mapped[str] = mapped_column(String(300), default="")  # as printed
     due_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
-    deadline_kind: Mapped[str] = mapped_column(String(30))  # services.deadlines.DeadlineKind
+    deadline_kind: Mapped[str] = mapped_column(String(30))  # services.plans.deadlines.DeadlineKind
     expected_product: Mapped[str] = mapped_column(Text, default="")
 
     section: Mapped[Optional[Section]] = relationship()

@@ -12,16 +12,16 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-import services.users
+import services.accounts.users
 from models import Database
-from services import schema
-from services.demo import DEMO_PASSWORD, load_demo
+from services.common import schema
+from services.plans.demo import DEMO_PASSWORD, load_demo
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 # Still scrypt, at a lower cost factor, so that loading 36 demo users per template stays fast.
-services.users.PASSWORD_METHOD = "scrypt:1024:8:1"
+services.accounts.users.PASSWORD_METHOD = "scrypt:1024:8:1"
 
 
 def _pg_admin_engine():

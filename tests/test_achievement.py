@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.achievement import (
+from services.indicators.achievement import (
     BAND_LABELS,
     Band,
     InvalidValue,
@@ -21,7 +21,7 @@ from services.achievement import (
     parse_target,
     whole_percent,
 )
-from services.periods import InvalidPeriod, parse_period
+from services.reporting.periods import InvalidPeriod, parse_period
 
 
 def standing(target: str, value: str | None, higher_is_better: bool = True, assessment: str | None = None):

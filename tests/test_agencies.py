@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, AgencyEvent, Province
-from services.agencies import AgencyDirectory, merge_agency, rename_agency
+from services.plans.agencies import AgencyDirectory, merge_agency, rename_agency
 
 
 @pytest.fixture

@@ -219,7 +219,7 @@ def test_leader_selects_quarter_two_and_the_counts_and_overdue_list_follow(live_
     from sqlalchemy import select
 
     from models import Plan
-    from services.rollup import agency_rollup, plan_rollup
+    from services.reporting.rollup import agency_rollup, plan_rollup
     with demo_db.read() as s:
         plan = s.scalar(select(Plan))
         q2 = plan_rollup(s, plan, date(2026, 6, 30))

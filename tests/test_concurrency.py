@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Agency, Assignment, ChangeLog, Task
-from services.demo import DEMO_PASSWORD
+from services.plans.demo import DEMO_PASSWORD
 from tests.conftest import make_app
 from tests.dash_client import DashClient, HttpClient
 

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Agency, Plan, User
-from services.dashboard import (
+from services.reporting.dashboard import (
     agency_table,
     compliance,
     overdue_band,
@@ -18,10 +18,10 @@ from services.dashboard import (
     selection_for,
     tasks_behind,
 )
-from services.export import ReportRequest, build_report
-from services.periods import InvalidPeriod
-from services.reports import submit_report
-from services.rollup import COUNT_KEYS, plan_rollup
+from services.reporting.export import ReportRequest, build_report
+from services.reporting.periods import InvalidPeriod
+from services.reporting.rollup import COUNT_KEYS, plan_rollup
+from services.tasks.submissions import submit_report
 from tests.test_rollup import at, change, plan_db  # noqa: F401  (fixture)
 from web.auth import actor_from_user
 

@@ -1,9 +1,10 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.deadlines import DeadlineKind, parse_deadline
+from services.plans.deadlines import DeadlineKind, parse_deadline
 
 K = DeadlineKind
 

@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import Agency, Assignment, Indicator, Plan, Section, Task
-from services.clock import today
-from services.dashboard import selection_for
-from services.export import ReportRequest, build_report
+from services.common.clock import today
+from services.reporting.dashboard import selection_for
+from services.reporting.export import ReportRequest, build_report
 from tests import test_indicator_callbacks as indicator_form
 from tests import test_tasks_callbacks as task_form
 
@@ -22,7 +22,7 @@ PERIOD = "2026-Q2"
 
 
 def typed(text: str) -> str:
-    """What a form keeps of what was typed (services.inputs.clean_text trims the ends)."""
+    """What a form keeps of what was typed (services.common.inputs.clean_text trims the ends)."""
     return text.strip()
 
 

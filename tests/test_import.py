@@ -12,10 +12,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-import services.plan_import as plan_import
+import services.plans.importer as plan_import
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, Task
-from services.plan_import import PlanSpec, import_plan
-from services.spreadsheet import ImportFailed
+from services.plans.importer import PlanSpec, import_plan
+from services.plans.spreadsheet import ImportFailed
 
 HEADER = ["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn hoàn thành",
           "Sản phẩm/Kết quả", "Tình trạng", "Lý do chưa hoàn thành", "Ngày cập nhật"]

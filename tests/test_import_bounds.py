@@ -20,13 +20,23 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
-import services.spreadsheet as spreadsheet
+import services.plans.spreadsheet as spreadsheet
 from models import (
-    Agency, Assignment, ChangeLog, Database, Indicator, IndicatorValue, Plan, ReportSubmission, Section, Task, User,
+    Agency,
+    Assignment,
+    ChangeLog,
+    Database,
+    Indicator,
+    IndicatorValue,
+    Plan,
+    ReportSubmission,
+    Section,
+    Task,
+    User,
 )
 from models.base import BUSY_MESSAGE, LOCK_TIMEOUT_MS
-from services.demo import DATA_DIR
-from services.spreadsheet import MAX_ROWS, MAX_UPLOAD_BYTES, ImportFailed, read_rows
+from services.plans.demo import DATA_DIR
+from services.plans.spreadsheet import MAX_ROWS, MAX_UPLOAD_BYTES, ImportFailed, read_rows
 from tests.conftest import make_app
 from tests.test_import import GOOD_ROWS, HEADER, write_csv
 from tests.test_indicator_callbacks import DIRECTION, ONLINE, indicator

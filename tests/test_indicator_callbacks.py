@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan
-from services.agencies import AgencyDirectory
-from services.dashboard import selection_for
-from services.export import ReportRequest, build_report
+from services.plans.agencies import AgencyDirectory
+from services.reporting.dashboard import selection_for
+from services.reporting.export import ReportRequest, build_report
 from tests.conftest import make_app
 from tests.test_tasks_callbacks import json_values, logged_in, response_of
 
@@ -123,7 +123,7 @@ def test_every_write_callback_has_a_matrix(app):
 def test_forged_indicator_ids_are_refused(app, demo_db, caplog, forged):
     if forged == "OTHER_PROVINCE":
         with demo_db.write() as s:
-            from services.agencies import get_or_create_province
+            from services.plans.agencies import get_or_create_province
             province = get_or_create_province(s, "Lai Châu")
             other = Plan(province_id=province.id, year=2026, title="Kế hoạch Lai Châu", starts_on=date(2026, 1, 1),
                          created_at=date(2026, 1, 1))

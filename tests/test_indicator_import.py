@@ -9,14 +9,14 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-import services.indicator_import as indicator_import
+import services.indicators.importer as indicator_import
 from models import Agency, ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan, Section
-from services.achievement import Band, TargetKind, parse_target
-from services.demo import DATA_DIR
-from services.indicator_import import import_indicators
-from services.indicators import band_counts, standings
-from services.periods import parse_period
-from services.spreadsheet import ImportFailed
+from services.indicators.achievement import Band, TargetKind, parse_target
+from services.indicators.importer import import_indicators
+from services.indicators.standings import band_counts, standings
+from services.plans.demo import DATA_DIR
+from services.plans.spreadsheet import ImportFailed
+from services.reporting.periods import parse_period
 from tests.test_cli import run
 
 TODAY = date(2026, 11, 23)

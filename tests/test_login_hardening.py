@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from models import User
-from services.demo import DEMO_PASSWORD
-from services.permissions import NotAllowed
-from services.users import (
+from services.accounts.permissions import NotAllowed
+from services.accounts.users import (
     LOGIN_FAILED_MESSAGE,
     MAX_FAILED_LOGINS,
     MAX_FAILED_LOGINS_PER_ADDRESS,
     deactivate,
     unlock_user,
 )
+from services.plans.demo import DEMO_PASSWORD
 from tests.test_security import home_payload, post_callback
 from tests.test_tasks_callbacks import DONE_FORM, ids, logged_in, save, state_of
 from web.auth import actor_from_user
@@ -248,7 +248,7 @@ def test_demo_account_outside_demo_mode_must_change_the_published_password(demo_
 
 
 def test_a_temporary_password_must_be_changed_even_in_demo_mode(app, client, demo_db):
-    from services.users import hash_password
+    from services.accounts.users import hash_password
 
     temporary = "Tam-thoi-2026"
     with demo_db.write() as s:

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Agency, Plan
-from services.rollup import agency_rollup, plan_rollup
+from services.reporting.rollup import agency_rollup, plan_rollup
 from tests.test_tasks_callbacks import logged_in, response_of
 
 LOAD = "overview-period.value"

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 
 from benchmarks.load import ROOT, UNLIMITED_WRITES, gunicorn, run_load
 from models import Assignment, Indicator, Task, User
-from services.demo import DEMO_PASSWORD
+from services.plans.demo import DEMO_PASSWORD
 from tests.conftest import PG_ADMIN_URL
 from tests.dash_client import DashClient
 from tests.test_browser import browser, live_server, login  # noqa: F401  (fixtures)

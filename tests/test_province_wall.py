@@ -11,13 +11,24 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from models import Agency, Assignment, ChangeLog, Indicator, IndicatorValue, Plan, Province, ReportSubmission, Task, User
-from services.agencies import find_province
-from services.assignment_updates import save_update
-from services.demo import DEMO_PASSWORD
-from services.indicator_updates import save_value
-from services.reports import submit_report
-from services.users import create_user
+from models import (
+    Agency,
+    Assignment,
+    ChangeLog,
+    Indicator,
+    IndicatorValue,
+    Plan,
+    Province,
+    ReportSubmission,
+    Task,
+    User,
+)
+from services.accounts.users import create_user
+from services.indicators.updates import save_value
+from services.plans.agencies import find_province
+from services.plans.demo import DEMO_PASSWORD
+from services.tasks.submissions import submit_report
+from services.tasks.updates import save_update
 from tests.conftest import make_app
 from tests.dash_client import DashClient
 from tests.test_import import write_csv
@@ -239,7 +250,7 @@ def test_create_user_needs_a_known_province_when_there_are_several(demo_db, two_
 
 
 def test_the_service_refuses_a_provinceless_non_admin(empty_db):
-    from services.users import UserError
+    from services.accounts.users import UserError
     with empty_db.write() as s:
         s.add(Province(name="Lào Cai"))
         s.flush()

@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 from models import Assignment, Plan, Task
-from services.history import apply_assignment_change
-from services.plan_import import PlanSpec, import_plan
-from services.rollup import plan_rollup, report_sentence, rollup
+from services.plans.importer import PlanSpec, import_plan
+from services.reporting.rollup import plan_rollup, report_sentence, rollup
+from services.tasks.history import apply_assignment_change
 from tests.test_import import write_csv
 
 ROWS = [
@@ -122,6 +122,6 @@ def test_by_section_and_agency(plan_db):
 
 
 def test_report_sentence_wording():
-    from services.rollup import Counts
+    from services.reporting.rollup import Counts
     assert report_sentence(Counts(total=16, done=4, in_progress=10, not_started=2)) == (
         "Đã hoàn thành: 04/16 nhiệm vụ. Đang thực hiện: 10/16 nhiệm vụ. Chưa thực hiện: 02/16 nhiệm vụ.")

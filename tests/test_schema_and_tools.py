@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from models import Assignment, AssignmentState, Base, ChangeLog, Plan, Task
-from services.synthetic import make_synthetic
+from services.plans.synthetic import make_synthetic
 
 
 def test_migrations_match_the_models(empty_db):
@@ -62,8 +62,8 @@ def test_dashboard_benchmark_runs_at_a_tiny_size(tmp_path, backend, templates):
 def test_synthetic_indicators_are_valued_every_month_and_readable(empty_db):
     from datetime import datetime
 
-    from services.achievement import Band
-    from services.indicators import band_counts
+    from services.indicators.achievement import Band
+    from services.indicators.standings import band_counts
     with empty_db.write() as s:
         summary = make_synthetic(s, tasks=5, agencies=3, updates=0, seed=3, indicators=16,
                                  until=datetime(2026, 7, 15, 12))

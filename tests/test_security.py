@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from models import Agency, Assignment, User
-from services.users import MAX_FAILED_LOGINS, deactivate
+from services.accounts.users import MAX_FAILED_LOGINS, deactivate
 
 HOME_OUTPUT = "..home-plan-title.children...home-sentence.children...home-tiles.children...home-agency-section.children.."
 ROUTER_OUTPUT = "..page-content.children...shell-nav.children...shell-user.children.."

@@ -1,7 +1,8 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.statuses import Status, UnknownStatus, parse_status
+from services.plans.statuses import Status, UnknownStatus, parse_status
 
 
 @pytest.mark.parametrize("printed, status, remark", [

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from models import Agency, Assignment, ChangeLog, ReportSnapshot, ReportSubmission, Task
-from services.demo import DEMO_PASSWORD
+from services.plans.demo import DEMO_PASSWORD
 from tests.conftest import make_app
 from tests.dash_client import DashClient
 

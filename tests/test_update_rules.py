@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.assignment_updates import describe_changes, validate_update
-from services.inputs import MAX_TEXT_LENGTH
-from services.periods import InvalidPeriod, Period, parse_period, reporting_period
-from services.statuses import Status
+from services.common.inputs import MAX_TEXT_LENGTH
+from services.plans.statuses import Status
+from services.reporting.periods import InvalidPeriod, Period, parse_period, reporting_period
+from services.tasks.updates import describe_changes, validate_update
 
 TODAY = date(2026, 11, 23)
 PLAN_START = date(2026, 1, 1)

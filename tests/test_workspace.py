@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSnapshot, ReportSubmission, Task, User
-from services.assignment_updates import save_update
-from services.permissions import NotAllowed
-from services.reports import report_status, snapshot_digest, submit_report
-from services.rollup import plan_rollup, task_progress
-from services.saving import Outcome
-from services.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
+from services.accounts.permissions import NotAllowed
+from services.common.saving import Outcome
+from services.reporting.rollup import plan_rollup, task_progress
+from services.tasks.submissions import report_status, snapshot_digest, submit_report
+from services.tasks.updates import save_update
+from services.tasks.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
 from web.auth import actor_from_user
 
 DAY = date(2026, 11, 23)

@@ -26,10 +26,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from models import Database, User
 from models.base import DatabaseBusy
-from services import throttle
-from services.clock import now
-from services.permissions import Actor
-from services.users import (
+from services.accounts import throttle
+from services.accounts.permissions import Actor
+from services.accounts.users import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     authenticate,
@@ -38,6 +37,7 @@ from services.users import (
     end_sessions,
     needs_new_password,
 )
+from services.common.clock import now
 
 security_log = logging.getLogger("cds.security")
 

@@ -14,20 +14,19 @@ from sqlalchemy import select
 
 from models import Database, Plan, Province
 from models.base import DatabaseBusy
-from services import schema
-from services.clock import today
-from services.dashboard import Selection, selection_for
-from services.demo import DEMO_PASSWORD, load_demo
-from services.export import ReportRequest, build_report
-from services.indicator_import import check_indicators, write_indicators
-from services.indicators import band_counts, band_lines
-from services.periods import InvalidPeriod, parse_period
-from services.plan_import import PlanSpec, check_plan, parse_plan, write_plan
-from services.rollup import GROUPINGS, rollup
-from services.spreadsheet import ImportFailed, read_rows
-from services.synthetic import SYNTHETIC_PASSWORD, make_synthetic
-from services.users import ROLES, UserError, create_user, new_user_scope
-from services.users import unlock_address, unlock_user
+from services.accounts.users import ROLES, UserError, create_user, new_user_scope, unlock_address, unlock_user
+from services.common import schema
+from services.common.clock import today
+from services.indicators.importer import check_indicators, write_indicators
+from services.indicators.standings import band_counts, band_lines
+from services.plans.demo import DEMO_PASSWORD, load_demo
+from services.plans.importer import PlanSpec, check_plan, parse_plan, write_plan
+from services.plans.spreadsheet import ImportFailed, read_rows
+from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.reporting.dashboard import Selection, selection_for
+from services.reporting.export import ReportRequest, build_report
+from services.reporting.periods import InvalidPeriod, parse_period
+from services.reporting.rollup import GROUPINGS, rollup
 
 
 def _db() -> Database:

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
-from services.text import fold
+from services.common.text import fold
 
 
 class TargetKind(StrEnum):

@@ -8,13 +8,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from models import Agency, Plan
-from services.agencies import AgencyDirectory, get_or_create_province
-from services.indicator_import import import_indicators
-from services.plan_import import ImportSummary, PlanSpec, import_plan
-from services.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
-from services.users import create_user
+from services.accounts.users import create_user
+from services.indicators.importer import import_indicators
+from services.plans.agencies import AgencyDirectory, get_or_create_province
+from services.plans.importer import ImportSummary, PlanSpec, import_plan
+from services.plans.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEMO_PASSWORD = "LaoCai@2026"
 DEMO_PLAN = PlanSpec(
     province="Lào Cai", year=2026, title="Kế hoạch Chuyển đổi số tỉnh Lào Cai năm 2026",

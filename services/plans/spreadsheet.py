@@ -19,8 +19,8 @@ from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile, ZipFile
 from zlib import error as ZlibError
 
-from services.queries import vn_number
-from services.text import clean_cell, fold
+from services.common.queries import vn_number
+from services.common.text import clean_cell, fold
 
 MEGABYTE = 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * MEGABYTE  # the file as stored

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from services.text import fold
+from services.common.text import fold
 
 
 class Status(StrEnum):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 
-from services.deadlines import ROMAN_QUARTERS, last_day_of_month
-from services.text import fold
+from services.common.text import fold
+from services.plans.deadlines import ROMAN_QUARTERS, last_day_of_month
 
 CADENCES = {"monthly": "month", "quarterly": "quarter"}
 # The years a period may fall in: any plan's, with a year's margin below date.max, so "the period

@@ -3,7 +3,7 @@ one indicator's values over time, who has reported, and what an agency still has
 
 A value belongs to its period, not to the day it was typed: as of a day, an indicator stands at
 its latest period ending by then (at the same end, the latest entry wins). The SQL returns one
-row per indicator; services.achievement, the one place the rules live, turns it into a band.
+row per indicator; services.indicators.achievement, the one place the rules live, turns it into a band.
 """
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan, Section, User
-from services.achievement import (
+from services.accounts.permissions import (
+    Actor,
+    NotAllowed,
+    can_configure_indicators,
+    can_report_indicator,
+    sees_province,
+)
+from services.common.inputs import strict_int
+from services.common.queries import change_phrase, vn_date
+from services.common.text import fold
+from services.indicators.achievement import (
     ASSESSMENT_LABELS,
     BAND_LABELS,
     NO_DATA,
@@ -32,19 +42,9 @@ from services.achievement import (
     parse_reading,
     parse_target,
 )
-from services.agencies import groups_of
-from services.history import SOURCE_LABELS
-from services.inputs import strict_int
-from services.periods import Period, parse_period, reporting_period
-from services.permissions import (
-    Actor,
-    NotAllowed,
-    can_configure_indicators,
-    can_report_indicator,
-    sees_province,
-)
-from services.queries import change_phrase, vn_date
-from services.text import fold
+from services.plans.agencies import groups_of
+from services.reporting.periods import Period, parse_period, reporting_period
+from services.tasks.history import SOURCE_LABELS
 
 NOUN = "mục tiêu"
 FIELD_LABELS = {

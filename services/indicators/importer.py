@@ -25,15 +25,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Indicator, IndicatorAgency, IndicatorValue, Plan, Province, Section
-from services.achievement import InvalidValue, TargetKind, parse_assessment, parse_target
-from services.agencies import AgencyDirectory
-from services.clock import now, today
-from services.history import apply_changes
-from services.indicator_updates import ValueEntry, new_value_row, period_problem, read_value, record_value
-from services.periods import InvalidPeriod, Period, parse_period
-from services.plan_import import SECTION_IN_TEXT, is_roman, unknown_agency_errors
-from services.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
-from services.text import fold
+from services.common.clock import now, today
+from services.common.text import fold
+from services.indicators.achievement import InvalidValue, TargetKind, parse_assessment, parse_target
+from services.indicators.updates import ValueEntry, new_value_row, period_problem, read_value, record_value
+from services.plans.agencies import AgencyDirectory
+from services.plans.importer import SECTION_IN_TEXT, is_roman, unknown_agency_errors
+from services.plans.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
+from services.reporting.periods import InvalidPeriod, Period, parse_period
+from services.tasks.history import apply_changes
 
 NUMBERED = re.compile(r"^\d+(\.\d+)*\.?$")
 DETAIL_STT = re.compile(r"^([-+*•–]|[a-zđ]\)?)$")  # breakdown lines under a target ("- Tổng số TTHC ...")

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import Any
 
-from services.queries import vn_number
+from services.common.queries import vn_number
 
 MAX_TEXT_LENGTH = 4000
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}

@@ -19,12 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, ReportSnapshot, ReportSubmission, Task, User
-from services.history import record_change
-from services.inputs import strict_int
-from services.periods import Period, reporting_period
-from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency, require_province
-from services.queries import agency_province
-from services.statuses import Status
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency, require_province
+from services.common.inputs import strict_int
+from services.common.queries import agency_province
+from services.plans.statuses import Status
+from services.reporting.periods import Period, reporting_period
+from services.tasks.history import record_change
 
 
 def current_period(plan: Plan, today: date) -> Period:

@@ -8,7 +8,7 @@ from alembic.config import Config
 
 from models import Database
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def alembic_config(db: Database) -> Config:

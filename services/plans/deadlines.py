@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from services.text import fold
+from services.common.text import fold
 
 
 class DeadlineKind(StrEnum):

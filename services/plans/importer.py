@@ -19,15 +19,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Province, Section, Task, TaskCoordinator
-from services.agencies import AgencyDirectory, get_or_create_province
-from services.clock import now
-from services.deadlines import Deadline, DeadlineKind, parse_date, parse_deadline
-from services.history import apply_assignment_change, open_first_state
-from services.spreadsheet import (
-    Column, ImportFailed, RowError, cell, map_columns, read_rows,
+from services.common.clock import now
+from services.common.text import fold
+from services.plans.agencies import AgencyDirectory, get_or_create_province
+from services.plans.deadlines import Deadline, DeadlineKind, parse_date, parse_deadline
+from services.plans.spreadsheet import (
+    Column,
+    ImportFailed,
+    RowError,
+    cell,
+    map_columns,
+    read_rows,
 )
-from services.statuses import Status, UnknownStatus, parse_status
-from services.text import fold
+from services.plans.statuses import Status, UnknownStatus, parse_status
+from services.tasks.history import apply_assignment_change, open_first_state
 
 TASK_COLUMNS = [
     Column("group", ("nhom", "nhom nhiem vu", "linh vuc"), required=False),
@@ -114,7 +119,7 @@ def import_plan(
 
 
 def parse_plan(path: str | Path, spec: PlanSpec) -> ParsedPlan:
-    """Read and check the file (bounded, see services.spreadsheet). Raises ImportFailed for a file
+    """Read and check the file (bounded, see services.plans.spreadsheet). Raises ImportFailed for a file
     that cannot be read or has no header; bad rows are collected, to be listed with the rest."""
     header_line, mapping, body = map_columns(read_rows(path), TASK_COLUMNS)
     starts_on = min(date(spec.year, 1, 1), spec.issued_on or date(spec.year, 1, 1))

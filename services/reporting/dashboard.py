@@ -1,5 +1,5 @@
 """What the secretariat and leaders look at: the plan as of a period, by section and agency, the
-overdue board and reporting compliance. Counts come from services.rollup (SQL aggregates); this
+overdue board and reporting compliance. Counts come from services.reporting.rollup (SQL aggregates); this
 module chooses dates, words and the rows behind each number.
 """
 from __future__ import annotations
@@ -11,9 +11,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
-from services.periods import Period, parse_period, period_containing, periods_of_year
-from services.queries import change_phrase, plan_agencies, vn_date
-from services.rollup import (
+from services.common.queries import change_phrase, plan_agencies, vn_date
+from services.plans.statuses import STATUS_LABELS, Status
+from services.reporting.periods import Period, parse_period, period_containing, periods_of_year
+from services.reporting.rollup import (
     Counts,
     agency_rollup,
     assignments_counted,
@@ -21,7 +22,6 @@ from services.rollup import (
     section_rollup,
     tasks_counted,
 )
-from services.statuses import STATUS_LABELS, Status
 
 CATEGORY_LABELS = {
     "total": "Tổng số nhiệm vụ",

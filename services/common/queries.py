@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
-from services.permissions import Actor, sees_every_province
+from services.accounts.permissions import Actor, sees_every_province
 
 
 def vn_date(value: date | datetime | None) -> str:

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Agency, ChangeLog, Province, User
-from services import throttle
-from services.agencies import AgencyDirectory, find_province
-from services.clock import now
-from services.permissions import Actor, NotAllowed, can_manage_accounts
+from services.accounts import throttle
+from services.accounts.permissions import Actor, NotAllowed, can_manage_accounts
+from services.common.clock import now
+from services.plans.agencies import AgencyDirectory, find_province
 
 ROLES = {
     "admin": "Quản trị hệ thống",
@@ -164,7 +164,7 @@ def change_password(session: Session, user: User, current: str, new: str, repeat
     current password counts as a failed login of the account. On success every other session
     ends (the caller logs this one in again) and the account no longer counts as a demo account.
     """
-    from services.demo import DEMO_PASSWORD  # services.demo imports this module
+    from services.plans.demo import DEMO_PASSWORD  # services.plans.demo imports this module
 
     moment = now()
     key = throttle.account_key(user.username)

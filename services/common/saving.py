@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import User
-from services.queries import vn_date
+from services.common.queries import vn_date
 
 
 class Outcome(StrEnum):

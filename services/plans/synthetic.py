@@ -1,6 +1,6 @@
 """A synthetic province at scale, reproducible from a seed, for benchmarks (QUALITY.md P2).
 
-Rows are written with bulk inserts, not through services.history one change at a time, because a
+Rows are written with bulk inserts, not through services.tasks.history one change at a time, because a
 million updates through the ORM would take an hour. The generator therefore builds exactly what
 apply_assignment_change would leave behind for each update: the assignment's final row, one closed
 validity interval per earlier state and one change-log row per changed field.
@@ -27,12 +27,12 @@ from models import (
     Section,
     Task,
 )
-from services.clock import now
-from services.deadlines import parse_deadline
-from services.periods import Period
-from services.statuses import Status
-from services.text import name_key
-from services.users import create_user
+from services.accounts.users import create_user
+from services.common.clock import now
+from services.common.text import name_key
+from services.plans.deadlines import parse_deadline
+from services.plans.statuses import Status
+from services.reporting.periods import Period
 
 SYNTHETIC_PASSWORD = "Synthetic@2026"
 PRINTED_DEADLINES = ["Quý I/{y}", "Quý II/{y}", "Quý III/{y}", "Quý IV/{y}", "Tháng 6/{y}", "Tháng 10/{y}",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
-from services.text import fold, name_key
+from services.common.text import fold, name_key
 
 AGENCY_KINDS = {
     "department": "Sở, ban, ngành",

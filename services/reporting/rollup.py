@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from models import Agency, Assignment, AssignmentState, Plan, Section, Task
-from services.clock import today
-from services.deadlines import DeadlineKind, quarter_end
-from services.statuses import STATUS_LABELS, Status
+from services.common.clock import today
+from services.plans.deadlines import DeadlineKind, quarter_end
+from services.plans.statuses import STATUS_LABELS, Status
 
 GROUPINGS = ("plan", "section", "agency")
 COUNT_KEYS = ("total", "done", "done_on_time", "done_late", "in_progress", "not_started",

@@ -11,18 +11,18 @@ from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, Assignment, ChangeLog, Plan, Section, Task, TaskCoordinator, User
-from services.agencies import groups_of
-from services.assignment_updates import FIELD_LABELS, display_value, form_values
-from services.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
-from services.history import SOURCE_LABELS
-from services.inputs import id_from_text, strict_int
-from services.periods import period_containing
-from services.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
-from services.queries import agency_province, plan_agencies, vn_date
-from services.reports import current_period, needs_update
-from services.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
-from services.statuses import STATUS_LABELS, Status, status_from
-from services.text import fold
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from services.common.inputs import id_from_text, strict_int
+from services.common.queries import agency_province, plan_agencies, vn_date
+from services.common.text import fold
+from services.plans.agencies import groups_of
+from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
+from services.plans.statuses import STATUS_LABELS, Status, status_from
+from services.reporting.periods import period_containing
+from services.reporting.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
+from services.tasks.history import SOURCE_LABELS
+from services.tasks.submissions import current_period, needs_update
+from services.tasks.updates import FIELD_LABELS, display_value, form_values
 
 
 @dataclass(frozen=True)

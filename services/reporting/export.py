@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
-from services.achievement import BAND_LABELS, Band, display_value
-from services.dashboard import CATEGORY_LABELS, Selection, agency_table, as_of_for, overdue_board
-from services.indicators import band_counts, band_lines, standings, tally
-from services.queries import vn_date
-from services.rollup import plan_rollup, report_sentence, tasks_counted
-from services.statuses import STATUS_LABELS, Status
+from services.common.queries import vn_date
+from services.indicators.achievement import BAND_LABELS, Band, display_value
+from services.indicators.standings import band_counts, band_lines, standings, tally
+from services.plans.statuses import STATUS_LABELS, Status
+from services.reporting.dashboard import CATEGORY_LABELS, Selection, agency_table, as_of_for, overdue_board
+from services.reporting.rollup import plan_rollup, report_sentence, tasks_counted
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)

@@ -4,7 +4,7 @@ direction.
 The form sends untrusted values (any JSON a client can forge). `validate_value` turns them into a
 `ValueEntry` or Vietnamese messages per field and never raises. `save_value` checks who may write
 (the monitoring agency or the secretariat), refuses a stale or missing version with the saved values
-(QUALITY.md I1), and writes the value with its change log (services.history) in the caller's
+(QUALITY.md I1), and writes the value with its change log (services.tasks.history) in the caller's
 transaction. The import writes values through `record_value` too.
 """
 from __future__ import annotations
@@ -18,7 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import ChangeLog, Indicator, IndicatorValue, Plan
-from services.achievement import (
+from services.accounts.permissions import Actor, NotAllowed, can_configure_indicators
+from services.common.clock import now
+from services.common.inputs import clean_text, strict_int
+from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
+from services.indicators.achievement import (
     ASSESSMENT_LABELS,
     BAND_LABELS,
     MAX_VALUE_LENGTH,
@@ -29,13 +33,9 @@ from services.achievement import (
     parse_reading,
     parse_target,
 )
-from services.clock import now
-from services.history import apply_changes
-from services.indicators import achievement_of, form_values, may_report, visible_indicator
-from services.inputs import clean_text, strict_int
-from services.periods import InvalidPeriod, Period, parse_period
-from services.permissions import Actor, NotAllowed, can_configure_indicators
-from services.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
+from services.indicators.standings import achievement_of, form_values, may_report, visible_indicator
+from services.reporting.periods import InvalidPeriod, Period, parse_period
+from services.tasks.history import apply_changes
 
 FORM_FIELDS = ("period", "value", "is_estimate", "assessment", "source_note")
 FIELD_LABELS = {"period": "Kỳ báo cáo", "value": "Kết quả", "is_estimate": "Ước tính", "assessment": "Đánh giá",

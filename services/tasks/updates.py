@@ -3,7 +3,7 @@
 The form sends untrusted values (any JSON a client can forge). `validate_update` turns them into a
 `ValidUpdate` or Vietnamese messages per field and never raises. `save_update` checks who may
 write, refuses a stale or missing version with the current values (QUALITY.md I1), and applies the
-change through services.history, so the row, its state interval and the change log are written
+change through services.tasks.history, so the row, its state interval and the change log are written
 together or not at all.
 """
 from __future__ import annotations
@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import Assignment, Plan, Task
-from services.clock import now
-from services.deadlines import parse_date
-from services.history import apply_assignment_change
-from services.inputs import clean_text, strict_int
-from services.permissions import Actor, NotAllowed, can_act_for_agency
-from services.queries import agency_province, vn_date
-from services.rollup import assignment_situations
-from services.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
-from services.statuses import STATUS_LABELS, Status, status_from
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency
+from services.common.clock import now
+from services.common.inputs import clean_text, strict_int
+from services.common.queries import agency_province, vn_date
+from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
+from services.plans.deadlines import parse_date
+from services.plans.statuses import STATUS_LABELS, Status, status_from
+from services.reporting.rollup import assignment_situations
+from services.tasks.history import apply_assignment_change
 
 TEXT_FIELDS = ("result", "delay_reason", "note")
 FORM_FIELDS = ("status", "progress", "completed_on") + TEXT_FIELDS

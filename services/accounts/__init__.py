@@ -1,0 +1,1 @@
+"""Accounts: users and passwords, the login and write throttles, and who may do what (permissions)."""

@@ -1,0 +1,2 @@
+"""What the province reads: reporting periods, rollups as of any day, the overview and overdue board,
+and the Excel report."""
