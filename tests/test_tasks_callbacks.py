@@ -152,6 +152,18 @@ def test_submit_matrix(app, demo_db, username, asks_for, expected, reported_for)
         assert body["tasks-toast"]["children"].startswith("Đã nộp báo cáo kỳ Tháng ")
 
 
+def test_secretariat_cannot_submit_for_a_group(app, demo_db, caplog):
+    """Issue 11, finding 10: a group ("Các sở, ngành") leads nothing itself, so it reports nothing."""
+    with demo_db.read() as s:
+        group = s.scalar(select(Agency.id).where(Agency.kind == "group", Agency.name == "Các sở, ngành"))
+    assert group is not None
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        response = logged_in(app, "tgv").call(SUBMIT, 1, {"tasks-agency": group, "tasks-refresh": 0})
+    assert response.status_code == 403 and "has no assignment in plan" in caplog.text
+    with demo_db.read() as s:
+        assert s.scalar(select(func.count(ReportSubmission.id))) == 0
+
+
 def test_resubmitting_the_same_report_writes_nothing(app, demo_db):
     """Issue 11, finding 5: each click used to copy the whole snapshot twice into the change log."""
     dash = logged_in(app, "so-khcn")

@@ -72,6 +72,11 @@ def can_manage_accounts(actor: Actor, province_id: int | None) -> bool:
     return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
 
 
+def can_unlock_addresses(actor: Actor) -> bool:
+    """A client address (an office behind one address) belongs to no province: only an admin."""
+    return actor.role == "admin"
+
+
 def can_manage_plan(actor: Actor) -> bool:
     return actor.role in PLAN_WRITE_ROLES
 

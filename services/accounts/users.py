@@ -3,18 +3,19 @@ address, QUALITY.md S4), password changes, unlocks, session versions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Agency, ChangeLog, Province, User
+from models import Agency, Province, User
 from services.accounts import throttle
-from services.accounts.permissions import Actor, NotAllowed, can_manage_accounts
+from services.accounts.permissions import Actor, NotAllowed, can_manage_accounts, can_unlock_addresses
 from services.common.clock import now
 from services.plans.agencies import AgencyDirectory, find_province
+from services.tasks.history import record_change
 
 ROLES = {
     "admin": "Quản trị hệ thống",
@@ -190,7 +191,9 @@ def change_password(session: Session, user: User, current: str, new: str, repeat
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.is_demo = False
-    _log_account_change(session, user, "password", moment, actor_id=user.id)
+    # History says that it changed, never a password or a hash.
+    record_change(session, "user", user.id, "password", None, None, when=moment, recorded_at=moment,
+                  user_id=user.id)
     session.flush()
     end_sessions(session, user)
     return PasswordChange(True)
@@ -208,25 +211,17 @@ def unlock_user(session: Session, actor: Actor | None, username: str) -> bool:
     moment = now()
     was_locked = throttle.clear(session, [throttle.account_key(user.username)], moment)
     if was_locked:
-        _log_account_change(session, user, "locked_until", moment, old="locked",
-                            actor_id=actor.id if actor else None, source="cli" if actor is None else "app")
+        record_change(session, "user", user.id, "locked_until", "locked", None, when=moment, recorded_at=moment,
+                      user_id=actor.id if actor else None, source="cli" if actor is None else "app")
     return was_locked
 
 
 def unlock_address(session: Session, actor: Actor | None, address: str) -> bool:
     """End a client address's temporary lock (an office behind one address); whether it was locked.
     Addresses belong to no province, so only the command line and admins may."""
-    if actor is not None and actor.role != "admin":
+    if actor is not None and not can_unlock_addresses(actor):
         raise NotAllowed(f"user {actor.username} may not unlock address {address}")
     return throttle.clear(session, [throttle.address_key(address.strip())], now())
-
-
-def _log_account_change(session: Session, user: User, field: str, moment: datetime, *, old: str | None = None,
-                        actor_id: int | None = None, source: str = "app") -> None:
-    """History of account events: who did what to which account, when; never a password or a
-    hash, only that it changed."""
-    session.add(ChangeLog(occurred_at=moment, recorded_at=moment, user_id=actor_id, entity="user",
-                          entity_id=user.id, field=field, old_value=old, new_value=None, source=source))
 
 
 def end_sessions(session: Session, user: User) -> None:

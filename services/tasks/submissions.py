@@ -81,7 +81,8 @@ def report_status(session: Session, actor: Actor, plan: Plan, agency_id: int, to
     return ReportStatus(period, deadline, (deadline - today).days, int(total), int(pending), submission)
 
 
-def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
+def _snapshot(session: Session, plan: Plan, agency_id: int) -> list[dict]:
+    """The agency's assignments in the plan as they stand; empty for an agency that leads none."""
     rows = session.execute(
         select(Assignment.id, Task.stt, Assignment.status, Assignment.progress, Assignment.result,
                Assignment.delay_reason, Assignment.note, Assignment.updated_at)
@@ -89,12 +90,12 @@ def _snapshot(session: Session, plan: Plan, agency_id: int) -> str:
         .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
         .order_by(Task.position, Assignment.id)
     ).all()
-    return json.dumps([
+    return [
         {"assignment_id": r.id, "stt": r.stt, "status": r.status, "progress": r.progress,
          "result": r.result, "delay_reason": r.delay_reason, "note": r.note,
          "updated_at": r.updated_at.isoformat() if r.updated_at else None}
         for r in rows
-    ], ensure_ascii=False)
+    ]
 
 
 def snapshot_digest(body: str) -> str:
@@ -131,10 +132,6 @@ def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, wh
     require_province(actor, plan.province_id, "the plan")
     if not can_act_for_agency(actor, agency_id, agency_province(session, agency_id)):
         raise NotAllowed(f"user {actor.username} may not report for agency {agency_id}")
-    leads = session.scalar(select(func.count(Assignment.id)).join(Task, Task.id == Assignment.task_id)
-                           .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id))
-    if not leads:
-        raise NotAllowed(f"agency {agency_id} has no assignment in plan {plan.id}")
     period = current_period(plan, when.date())
     is_late = when.date() > period.deadline(plan.report_deadline_day)
     submission = session.scalar(
@@ -143,7 +140,10 @@ def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, wh
             ReportSubmission.period == period.key,
         ).with_for_update()
     )
-    body = _snapshot(session, plan, agency_id)
+    assignments = _snapshot(session, plan, agency_id)
+    if not assignments:
+        raise NotAllowed(f"agency {agency_id} has no assignment in plan {plan.id}")
+    body = json.dumps(assignments, ensure_ascii=False)
     if submission is not None and submission.snapshot.digest == snapshot_digest(body):
         return SubmitResult(submission, changed=False)
     snapshot = _stored_snapshot(session, body)
