@@ -49,7 +49,8 @@ def create_app(config: Mapping | None = None) -> Dash:
         TRUST_PROXY=os.environ.get("TRUST_PROXY", "") == "1",  # behind nginx: X-Forwarded-For/-Proto
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        # A 10 MB upload travels base64-encoded in a callback (13,4 MB); nothing else comes near.
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     if config:
         server.config.update(config)

@@ -1,7 +1,19 @@
 """Dash callbacks, registered explicitly per page (one app per test works)."""
 from dash import Dash
 
-from callbacks import home, indicators, overdue, overview, router, tasks
+from callbacks import (
+    accounts,
+    agencies,
+    home,
+    imports,
+    indicators,
+    overdue,
+    overview,
+    plan_editing,
+    plans,
+    router,
+    tasks,
+)
 from callbacks.guard import install_deny_by_default
 
 
@@ -13,3 +25,8 @@ def register(app: Dash) -> None:
     overview.register(app)
     overdue.register(app)
     indicators.register(app)
+    plans.register(app)
+    plan_editing.register(app)
+    imports.register(app)
+    accounts.register(app)
+    agencies.register(app)

@@ -36,14 +36,19 @@ READ_ANY_ROLE = Policy(ALL_ROLES, description="mọi người dùng đã đăng 
 BROWSER_ONLY = Policy(ALL_ROLES, description="chạy trong trình duyệt, không đọc dữ liệu", on_server=False)
 
 
-def refuse(reason: str):
-    """Log and refuse the current callback request with 403."""
+def log_refusal(reason: str) -> None:
+    """Log a refused request (the router refuses a page's plan without failing the whole page)."""
     actor = current_actor()
     security_log.warning(
         "refused callback %s for user=%s role=%s: %s",
         (request.get_json(silent=True) or {}).get("output"),
         actor.username if actor else None, actor.role if actor else None, reason,
     )
+
+
+def refuse(reason: str):
+    """Log and refuse the current callback request with 403."""
+    log_refusal(reason)
     abort(403)
 
 

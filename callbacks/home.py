@@ -1,22 +1,24 @@
 """Home page data: rollup for everyone, the agency's own assignments for an agency user."""
 from __future__ import annotations
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State
 
 from callbacks.guard import READ_ANY_ROLE, guarded_callback
+from callbacks.selector import linked_plan, url_plan
 from layouts import home
 from models import Database
 from services.accounts.permissions import Actor
 from services.common.clock import today
-from services.common.queries import active_plan, agency_name
+from services.common.queries import agency_name
 from services.indicators.standings import due_indicators
 from services.reporting.rollup import agency_rollup, plan_rollup, report_sentence
 
 
-def load_home(actor: Actor, db: Database, _ready):
-    """Returns (title, sentence, tiles, agency section): the agency part only for an agency user's own."""
+def load_home(actor: Actor, db: Database, _ready, search):
+    """Returns (title, sentence, tiles, agency section) for the URL's plan: the agency part only for
+    an agency user's own."""
     with db.read() as session:
-        plan = active_plan(session, actor)
+        plan = url_plan(session, actor, search)
         if plan is None:
             return "", "", [], home.no_plan()
         counts = plan_rollup(session, plan)
@@ -26,7 +28,8 @@ def load_home(actor: Actor, db: Database, _ready):
             due = due_indicators(session, actor, plan, today())
             agency_part = home.agency_section(agency_name(session, actor.agency_id),
                                               own[0].counts.as_dict() if own else None,
-                                              (due.period.label, due.reported, len(due.rows)) if due else None)
+                                              (due.period.label, due.reported, len(due.rows)) if due else None,
+                                              linked_plan(plan, search))
         return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
 
 
@@ -35,5 +38,5 @@ def register(app: Dash) -> None:
         app, READ_ANY_ROLE,
         Output(f"{home.PAGE}-plan-title", "children"), Output(f"{home.PAGE}-sentence", "children"),
         Output(f"{home.PAGE}-tiles", "children"), Output(f"{home.PAGE}-agency-section", "children"),
-        Input(f"{home.PAGE}-ready", "data"),
+        Input(f"{home.PAGE}-ready", "data"), State("url", "search"),
     )(load_home)

@@ -7,14 +7,12 @@ every refusal is logged and answered 403.
 """
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import selector
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
-from callbacks.selector import chosen, province_plan
+from callbacks.selector import chosen, linked_plan, province_plan, query, requested_plan
 from layouts import indicators as view
 from layouts.controls import alert, history_table
 from models import Database
@@ -41,6 +39,7 @@ from services.indicators.standings import (
     visible_indicator,
 )
 from services.indicators.updates import FIELD_LABELS, FORM_FIELDS, save_value, set_direction
+from services.plans.catalogue import PlanArchived, archived_message, visible_plan
 from services.reporting.periods import CADENCES, InvalidPeriod, Period, parse_period, period_containing, periods_of_year
 
 REPORT_INDICATOR = Policy(AGENCY_WRITE_ROLES, writes=True,
@@ -56,13 +55,13 @@ def _bump(refresh) -> int:
     return (strict_int(refresh) or 0) + 1
 
 
-def load_list(actor: Actor, db: Database, kind, period_key, day, search, section, band, own, narrow):
+def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, band, own, narrow, search):
     """Returns (heading, bands, rows, columns, count, section options, reporting rows, reporting note,
-    due panel, own switch box style)."""
+    due panel, own switch box style) for the URL's plan."""
     selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
-        plan = province_plan(session, actor)
+        plan = province_plan(session, actor, search)
         period = _chosen_period(kind, period_key) or period_containing(selection.day,
                                                                         CADENCES[plan.reporting_cadence])
         rows = indicator_table(session, actor, plan, selection.day, period)
@@ -70,9 +69,10 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, search, section
         reporting = reporting_status(session, plan, period)
         due = due_indicators(session, actor, plan, now)
         sections = plan_sections(session, plan, "indicators")
+        linked = linked_plan(plan, search)
     current = tally(Band(row["band"]) for row in rows)
     mine = {row["id"] for row in rows if row["own"]}
-    table_filter = TableFilter(fold(search) if isinstance(search, str) else "", id_from_text(section),
+    table_filter = TableFilter(fold(text) if isinstance(text, str) else "", id_from_text(section),
                                band_from(band), mine if own is True and actor.is_agency else None)
     shown = [{k: v for k, v in row.items() if k not in ("search", "own")} for row in rows if table_filter.keeps(row)]
     missing = sum(row["missing"] for row in reporting)
@@ -83,7 +83,7 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, search, section
                                              "xem chi tiết và nhập kết quả.",
         view.section_options(sections), reporting,
         f"Số liệu kỳ {period.label}: còn {missing} lượt chỉ tiêu chưa nhập (theo cơ quan theo dõi, tổng hợp).",
-        view.due_panel(due.period.label, due.rows) if due else None,
+        view.due_panel(due.period.label, due.rows, linked) if due else None,
         {"display": "block"} if actor.is_agency else {"display": "none"},
     )
 
@@ -96,30 +96,32 @@ def _chosen_period(kind, period_key) -> Period | None:
         return None
 
 
-def open_indicator(actor: Actor, db: Database, cell):
-    """A click on a row opens that target's page (if the actor may see it)."""
+def open_indicator(actor: Actor, db: Database, cell, search):
+    """A click on a row opens that target's page (if the actor may see it), in its plan."""
     indicator_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
     if indicator_id is None:
         raise PreventUpdate
     try:
         with db.read() as session:
-            visible_indicator(session, actor, indicator_id)
+            plan_id = visible_indicator(session, actor, indicator_id).plan_id
     except NotAllowed as exc:
         refuse(str(exc))
-    return view.detail_href(indicator_id)
+    return view.detail_href(indicator_id, plan_id if requested_plan(search) is not None else None)
 
 
-def load_detail(actor: Actor, db: Database, search, _refresh):
+def load_detail(actor: Actor, db: Database, _refresh, search):
     """Returns (title, info, chart, value rows, history, id, version, period options, period, direction,
-    direction box style, save disabled, notice, assessment box style)."""
-    requested = parse_qs(search.lstrip("?")).get("ma", [""])[0] if isinstance(search, str) else ""
-    indicator_id = id_from_text(requested)
+    direction box style, save disabled, notice, assessment box style). A target of an archived plan
+    is shown read-only."""
+    indicator_id = id_from_text(query(search).get("ma"))
     if indicator_id is None:
         raise PreventUpdate
     try:
         with db.read() as session:
             detail = indicator_detail(session, actor, indicator_id, today())
             history = indicator_history(session, actor, indicator_id)
+            plan = visible_plan(session, actor, visible_indicator(session, actor, indicator_id).plan_id)
+            closed = archived_message(plan) if plan.archived_at else ""
     except NotAllowed as exc:
         refuse(str(exc))
     options = [{"label": p.label, "value": p.key} for p in periods_of_year(detail["plan_year"], ENTRY_KINDS, today())]
@@ -127,15 +129,16 @@ def load_detail(actor: Actor, db: Database, search, _refresh):
     first = ctx.triggered_id != f"{DETAIL}-refresh"
     period = (detail["due_period"] if detail["due_period"] in keys else (keys[0] if keys else None)) if first \
         else no_update
-    notice = None if detail["can_report"] else alert(
-        "Bạn chỉ xem chỉ tiêu này; cơ quan theo dõi, tổng hợp hoặc Tổ giúp việc nhập kết quả.", "secondary", None,
-        f"{FORM}-readonly")
+    can_report = detail["can_report"] and not closed
+    notice = None if can_report else alert(
+        closed or "Bạn chỉ xem chỉ tiêu này; cơ quan theo dõi, tổng hợp hoặc Tổ giúp việc nhập kết quả.",
+        "secondary", None, f"{FORM}-readonly")
     return (
         f"{detail['stt']}. {detail['name']}", view.info(detail), view.chart(detail), detail["values"],
         history_table(history, f"{DETAIL}-history-table"), detail["id"], detail["version"], options, period,
         "higher" if detail["higher_is_better"] else "lower",
-        {"display": "block"} if detail["can_configure"] else {"display": "none"},
-        not detail["can_report"], notice,
+        {"display": "block"} if detail["can_configure"] and not closed else {"display": "none"},
+        not can_report, notice,
         {"display": "block"} if detail["takes_assessment"] else {"display": "none"},
     )
 
@@ -176,6 +179,9 @@ def save(actor: Actor, db: Database, n_clicks, indicator_id, version, loaded, re
     try:
         with db.write() as session:
             result = save_value(session, actor, indicator_id, version, raw)
+    except PlanArchived as exc:  # archived while the page was open: say so, keep what was typed
+        return (*[no_update] * (2 * len(CHECKED_FIELDS)), alert(str(exc), "warning", None, f"{FORM}-message"),
+                no_update, no_update, no_update, False, no_update)
     except NotAllowed as exc:
         refuse(str(exc))
     except DatabaseBusy as exc:  # nothing saved; what was typed stays in the form
@@ -205,6 +211,8 @@ def save_direction(actor: Actor, db: Database, n_clicks, indicator_id, version, 
         with db.write() as session:
             result = set_direction(session, actor, indicator_id, version,
                                    DIRECTIONS.get(direction) if isinstance(direction, str) else direction)
+    except PlanArchived as exc:
+        return alert(str(exc), "warning", None, f"{DETAIL}-message"), no_update, no_update
     except NotAllowed as exc:
         refuse(str(exc))
     color = {Outcome.SAVED: "success", Outcome.CONFLICT: "warning", Outcome.INVALID: "danger"}.get(result.outcome,
@@ -225,10 +233,11 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-own-box", "style"),
         Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
         Input(f"{PAGE}-search", "value"), Input(f"{PAGE}-section", "value"), Input(f"{PAGE}-band", "value"),
-        Input(f"{PAGE}-own", "value"), Input(f"{PAGE}-narrow", "data"),
+        Input(f"{PAGE}-own", "value"), Input(f"{PAGE}-narrow", "data"), State("url", "search"),
     )(load_list)
     guarded_callback(app, READ_ANY_ROLE, Output("url", "href", allow_duplicate=True),
-                     Input(f"{PAGE}-grid", "cellClicked"), prevent_initial_call=True)(open_indicator)
+                     Input(f"{PAGE}-grid", "cellClicked"), State("url", "search"),
+                     prevent_initial_call=True)(open_indicator)
     guarded_callback(
         app, READ_ANY_ROLE,
         Output(f"{DETAIL}-title", "children"), Output(f"{DETAIL}-info", "children"),
@@ -238,7 +247,7 @@ def register(app: Dash) -> None:
         Output(f"{DETAIL}-direction", "value"), Output(f"{DETAIL}-direction-box", "style"),
         Output(f"{FORM}-save", "disabled"), Output(f"{FORM}-notice", "children"),
         Output(f"{view.field_id('assessment')}-box", "style"),
-        Input("url", "search"), Input(f"{DETAIL}-refresh", "data"),
+        Input(f"{DETAIL}-refresh", "data"), State("url", "search"),
     )(load_detail)
     invalid = [Output(view.field_id(name), "invalid") for name in CHECKED_FIELDS]
     feedback = [Output(f"{view.field_id(name)}-feedback", "children") for name in CHECKED_FIELDS]

@@ -10,9 +10,11 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import selector
 from callbacks.guard import Policy, guarded_callback
-from callbacks.selector import chosen, province_plan
+from callbacks.selector import chosen, linked_plan, province_plan
 from layouts import indicators as indicator_view
 from layouts import overview as view
+from layouts import tasks as tasks_view
+from layouts.shell import plan_href
 from models import Database
 from services.accounts.permissions import READ_ALL_ROLES, Actor
 from services.common.clock import today
@@ -39,13 +41,14 @@ READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp vi�
 PAGE = view.PAGE
 
 
-def load_overview(actor: Actor, db: Database, kind, period_key, day):
+def load_overview(actor: Actor, db: Database, kind, period_key, day, search):
     """Returns (sentence, change, tiles, quarter title, quarter tiles, 2 figures, agencies, sections,
-    overdue rows and note, compliance rows, columns and note). The trend line loads on its own."""
+    overdue rows and note, compliance rows, columns and note) for the URL's plan. The trend line
+    loads on its own."""
     selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
-        plan = province_plan(session, actor)
+        plan = province_plan(session, actor, search)
         result = overview(session, plan, selection, now)
         as_of = as_of_for(result.current.day, now)
         agencies = agency_table(session, plan, as_of)
@@ -72,26 +75,26 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day):
     )
 
 
-def load_trend(actor: Actor, db: Database, kind, period_key, day):
+def load_trend(actor: Actor, db: Database, kind, period_key, day, search):
     """The completion line: one as-of rollup per month end, so it arrives after the numbers."""
     selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
-        series = completion_series(session, province_plan(session, actor), min(selection.day, now), now)
+        series = completion_series(session, province_plan(session, actor, search), min(selection.day, now), now)
     return view.trend(series)
 
 
-def load_indicator_bands(actor: Actor, db: Database, kind, period_key, day):
+def load_indicator_bands(actor: Actor, db: Database, kind, period_key, day, search):
     """The targets of Phụ lục 01 by band at the selection's end, with the change since the previous."""
     selection = chosen(kind, period_key, day)
     with db.read() as session:
-        plan = province_plan(session, actor)
+        plan = province_plan(session, actor, search)
         current = band_counts(session, plan, selection.day)
         previous = band_counts(session, plan, selection.previous_day)
     return indicator_view.band_summary(band_lines(current, previous, selection.previous_label), current)
 
 
-def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
+def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day, search):
     """Returns (title, rows, box style): the tasks behind the clicked tile."""
     clicked = ctx.triggered_id
     if not isinstance(clicked, dict) or not any(_clicks or []):
@@ -101,57 +104,64 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day):
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
     if scope == "plan":
-        return _drill(actor, db, selection, category, "toàn kế hoạch")
+        return _drill(actor, db, search, selection, category, "toàn kế hoạch")
     quarter = period_containing(min(selection.day, today()), "quarter")
-    return _drill(actor, db, selection, category, f"đến hạn trong {quarter.label}",
+    return _drill(actor, db, search, selection, category, f"đến hạn trong {quarter.label}",
                   due_between=(quarter.start, quarter.end))
 
 
-def export(actor: Actor, db: Database, n_clicks, kind, period_key, day):
+def export(actor: Actor, db: Database, n_clicks, kind, period_key, day, search):
+    """The Excel report of the URL's plan (an archived plan's too: it is read, not written)."""
     if not n_clicks:
         raise PreventUpdate
     selection = chosen(kind, period_key, day)
     with db.read() as session:
-        data = build_report(session, province_plan(session, actor),
+        data = build_report(session, province_plan(session, actor, search),
                             ReportRequest(selection, today()))
     return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
 
 
-def _drill(actor: Actor, db: Database, selection: Selection, category: str, where: str, **scope) -> tuple:
+def _drill(actor: Actor, db: Database, search, selection: Selection, category: str, where: str, **scope) -> tuple:
     """(title, rows, box style) for the tasks behind one number."""
     now = today()
     with db.read() as session:
-        rows = tasks_behind(session, province_plan(session, actor), category,
+        rows = tasks_behind(session, province_plan(session, actor, search), category,
                             as_of_for(min(selection.day, now), now), **scope)
     return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {selection.label}): {len(rows)} nhiệm vụ",
             rows, {"display": "block"})
 
 
-def click_section(actor: Actor, db: Database, cell, kind, period_key, day):
+def click_section(actor: Actor, db: Database, cell, kind, period_key, day, search):
     """A number in the by-section table lists its tasks."""
     section_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
     category = cell.get("colId") if isinstance(cell, dict) else None
     if section_id is None or category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn", section_id=section_id)
+    return _drill(actor, db, search, chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn",
+                  section_id=section_id)
 
 
-def click_agency(actor: Actor, db: Database, cell, kind, period_key, day):
+def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search):
     """Returns (href, drill title, rows, box style). A number lists that agency's tasks behind it;
-    the name opens the agency's workspace, read-only for leaders (that page checks again)."""
+    the name opens the agency's workspace in the same plan, read-only for leaders (that page checks
+    again)."""
     agency_id = id_from_text(cell.get("rowId")) if isinstance(cell, dict) else None
     if agency_id is None:
         raise PreventUpdate
     category = cell.get("colId")
     if category not in CATEGORY_LABELS:
-        return f"/nhiem-vu?don-vi={agency_id}", no_update, no_update, no_update
-    return (no_update, *_drill(actor, db, chosen(kind, period_key, day), category, "đơn vị đã chọn",
+        with db.read() as session:
+            linked = linked_plan(province_plan(session, actor, search), search)
+        return plan_href(tasks_view.PATH, linked, {"don-vi": agency_id}), no_update, no_update, no_update
+    return (no_update, *_drill(actor, db, search, chosen(kind, period_key, day), category, "đơn vị đã chọn",
                                agency_id=agency_id))
 
 
 def register(app: Dash) -> None:
-    selector_states = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value")]
-    selected = [Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value")]
+    selector_states = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value"), State(f"{PAGE}-date", "value"),
+                       State("url", "search")]
+    selected = [Input(f"{PAGE}-kind", "value"), Input(f"{PAGE}-period", "value"), Input(f"{PAGE}-date", "value"),
+                State("url", "search")]
     selector.register(app, PAGE, READ_PROVINCE)
     guarded_callback(
         app, READ_PROVINCE,

@@ -7,20 +7,21 @@ NotAllowed; every refusal is logged and answered 403.
 from __future__ import annotations
 
 from collections import Counter
-from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
+from callbacks.selector import query, url_plan
 from layouts import tasks as view
 from models import Database
 from models.base import DatabaseBusy
 from services.accounts.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed, can_act_for_agency
 from services.common.clock import now, today
 from services.common.inputs import id_from_text, strict_int
-from services.common.queries import active_plan, agency_name, vn_date
+from services.common.queries import agency_name, vn_date
 from services.common.saving import Outcome
+from services.plans.catalogue import PlanArchived
 from services.reporting.periods import parse_period
 from services.reporting.rollup import agency_rollup, report_sentence
 from services.tasks.submissions import report_status, submit_report
@@ -50,15 +51,14 @@ def _agency_for(actor: Actor, requested) -> int | None:
 
 
 def choose_agency(actor: Actor, db: Database, _ready, search):
-    """Returns (options, chosen, box style): only secretariat, leaders and admins choose an agency;
-    "?don-vi=ID" (a click on the overview) preselects one of the options."""
+    """Returns (options, chosen, box style): only secretariat, leaders and admins choose an agency
+    among the leads of the URL's plan; "?don-vi=ID" (a click on the overview) preselects one."""
     if actor.is_agency:
         return [], None, {"display": "none"}
     with db.read() as session:
-        plan = active_plan(session, actor)
+        plan = url_plan(session, actor, search)
         options = agency_options(session, actor, plan) if plan else []
-    requested = id_from_text(parse_qs((search or "").lstrip("?")).get("don-vi", [""])[0]) \
-        if isinstance(search, str) else None
+    requested = id_from_text(query(search).get("don-vi"))
     chosen = requested if any(o["value"] == requested for o in options) else None
     return options, chosen, {"display": "block"}
 
@@ -67,9 +67,9 @@ def _empty_page(message: str, columns: list[dict]) -> tuple:
     return message, "", True, [], [], columns, view.section_options([]), [], ""
 
 
-def load_tasks(actor: Actor, db: Database, agency_value, search, status, section, flags, _refresh, narrow):
+def load_tasks(actor: Actor, db: Database, agency_value, text, status, section, flags, _refresh, narrow, search):
     """Returns (heading, report panel, submit disabled, summary, rows, columns, section options,
-    coordinated rows, count text)."""
+    coordinated rows, count text) for the URL's plan; nobody submits to an archived plan."""
     columns = view.task_columns(narrow is True)
     agency_id = _agency_for(actor, agency_value)
     if agency_id is None:
@@ -77,7 +77,7 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
     day = today()
     try:
         with db.read() as session:
-            plan = active_plan(session, actor)
+            plan = url_plan(session, actor, search)
             if plan is None:
                 return _empty_page("Chưa có kế hoạch nào.", columns)
             rows = agency_rows(session, actor, plan, agency_id, day)
@@ -85,11 +85,11 @@ def load_tasks(actor: Actor, db: Database, agency_value, search, status, section
             report = report_status(session, actor, plan, agency_id, day)
             totals = agency_rollup(session, plan, agency_id=agency_id)
             name = agency_name(session, agency_id)
-            can_write = can_act_for_agency(actor, agency_id, plan.province_id)
+            can_write = plan.archived_at is None and can_act_for_agency(actor, agency_id, plan.province_id)
     except NotAllowed as exc:
         refuse(str(exc))
     sections = {row["section_id"]: row["section"] for row in rows if row["section_id"]}
-    task_filter = TaskFilter.from_inputs(search, status, section, flags)
+    task_filter = TaskFilter.from_inputs(text, status, section, flags)
     shown = [{k: v for k, v in row.items() if k != "search"} for row in rows if task_filter.keeps(row)]
     tiles = Counter(row["situation"] for row in rows)
     tiles["due_soon"] = sum(row["due_soon"] for row in rows)
@@ -123,7 +123,8 @@ def open_form(actor: Actor, db: Database, cell):
         refuse(str(exc))
     values = detail["values"]
     notice = None if detail["can_edit"] else view.message(
-        "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.", "secondary")
+        detail["archived"] or "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.",
+        "secondary")
     return (
         True, f"STT {detail['stt']}. {detail['title']}",
         view.form_task(detail),
@@ -139,6 +140,9 @@ def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, load
     try:
         with db.write() as session:
             result = save_update(session, actor, assignment_id, version, dict(zip(FORM_FIELDS, values)))
+    except PlanArchived as exc:  # the plan was archived while the form was open: say so, keep the text
+        return (*[no_update] * (2 * len(FORM_FIELDS)), view.message(str(exc), "warning"), no_update, no_update,
+                True, no_update, False, no_update)
     except NotAllowed as exc:
         refuse(str(exc))
     except DatabaseBusy as exc:  # nothing saved; the form stays open with what was typed
@@ -160,16 +164,18 @@ def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, load
             False, no_update)
 
 
-def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh):
-    """Returns (refresh, toast open, toast text)."""
+def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh, search):
+    """Returns (refresh, toast open, toast text): the report to the URL's plan."""
     if not n_clicks:
         raise PreventUpdate
     try:
         with db.write() as session:
-            plan = active_plan(session, actor)
+            plan = url_plan(session, actor, search)
             if plan is None:
                 raise NotAllowed("no plan")
             result = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
+    except PlanArchived as exc:
+        return no_update, True, str(exc)
     except NotAllowed as exc:
         refuse(str(exc))
     except DatabaseBusy as exc:
@@ -213,7 +219,7 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-count", "children"),
         Input(f"{PAGE}-agency", "value"), Input(f"{PAGE}-search", "value"), Input(f"{PAGE}-status", "value"),
         Input(f"{PAGE}-section", "value"), Input(f"{PAGE}-flags", "value"), Input(f"{PAGE}-refresh", "data"),
-        Input(f"{PAGE}-narrow", "data"),
+        Input(f"{PAGE}-narrow", "data"), State("url", "search"),
     )(load_tasks)
     field_outputs = [Output(view.field_id(name), "value") for name in FORM_FIELDS]
     invalid_outputs = [Output(view.field_id(name), "invalid") for name in FORM_FIELDS]
@@ -248,5 +254,5 @@ def register(app: Dash) -> None:
         Output(f"{PAGE}-toast", "is_open", allow_duplicate=True),
         Output(f"{PAGE}-toast", "children", allow_duplicate=True),
         Input(f"{PAGE}-report-submit", "n_clicks"), State(f"{PAGE}-agency", "value"), State(f"{PAGE}-refresh", "data"),
-        prevent_initial_call=True,
+        State("url", "search"), prevent_initial_call=True,
     )(submit)

@@ -4,6 +4,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.indicators import PATH as INDICATORS_PATH
+from layouts.shell import plan_href
+from layouts.tasks import PATH as TASKS_PATH
+
 PAGE = "home"
 
 COUNT_TILES = [
@@ -41,9 +45,9 @@ def tiles(counts: dict[str, int]) -> list:
 
 
 def agency_section(agency_name: str, counts: dict[str, int] | None,
-                   indicators: tuple[str, int, int] | None = None) -> dbc.Card:
+                   indicators: tuple[str, int, int] | None = None, plan_id: int | None = None) -> dbc.Card:
     """An agency user's own standing, the way to its workspace, and the targets it must report this
-    period (period label, reported, total)."""
+    period (period label, reported, total); links keep the plan on show."""
     if counts is None:
         body = [html.P("Đơn vị chưa được giao nhiệm vụ chủ trì trong kế hoạch này.", className="mb-0")]
     else:
@@ -51,7 +55,8 @@ def agency_section(agency_name: str, counts: dict[str, int] | None,
             html.P(f"{counts['total']} nhiệm vụ được giao chủ trì: {counts['done']} đã hoàn thành, "
                    f"{counts['in_progress']} đang thực hiện, {counts['not_started']} chưa thực hiện; "
                    f"{counts['overdue']} quá hạn.", id=f"{PAGE}-agency-counts"),
-            dbc.Button("Cập nhật nhiệm vụ của đơn vị", href="/nhiem-vu", color="primary", id=f"{PAGE}-to-tasks"),
+            dbc.Button("Cập nhật nhiệm vụ của đơn vị", href=plan_href(TASKS_PATH, plan_id), color="primary",
+                       id=f"{PAGE}-to-tasks"),
         ]
     if indicators is not None and indicators[2]:
         label, reported, total = indicators
@@ -59,7 +64,7 @@ def agency_section(agency_name: str, counts: dict[str, int] | None,
             html.P(f"Chỉ tiêu đơn vị theo dõi, tổng hợp (Phụ lục 01): đã nhập kết quả kỳ {label} cho "
                    f"{reported}/{total} chỉ tiêu.", id=f"{PAGE}-agency-indicators",
                    className="mt-3 mb-2 " + ("text-success" if reported == total else "text-danger")),
-            dbc.Button("Nhập kết quả chỉ tiêu", href="/chi-tieu", color="primary", outline=True,
+            dbc.Button("Nhập kết quả chỉ tiêu", href=plan_href(INDICATORS_PATH, plan_id), color="primary", outline=True,
                        id=f"{PAGE}-to-indicators"),
         ]
     return dbc.Card(dbc.CardBody([html.H2(f"Đơn vị: {agency_name}", className="h5"), *body]))

@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from layouts.controls import period_selector
 from layouts.grid import grid, phone_columns
+from layouts.shell import plan_href
 from services.common.inputs import MAX_TEXT_LENGTH
 from services.indicators.achievement import ASSESSMENT_LABELS, BAND_LABELS, MAX_VALUE_LENGTH, Band
 
@@ -17,6 +18,7 @@ PAGE = "indicators"
 DETAIL = "indicator"
 FORM = f"{DETAIL}-form"
 ALL = "all"
+PATH = "/chi-tieu"
 DETAIL_PATH = "/chi-tieu/chi-tiet"
 
 BAND_CLASSES = {
@@ -29,8 +31,8 @@ BAND_HEX = {Band.EXCEEDED: "#198754", Band.OVER_80: "#0d6efd", Band.FROM_50_TO_8
             Band.UNDER_50: "#dc3545", Band.NO_DATA: "#adb5bd"}
 
 
-def detail_href(indicator_id: int) -> str:
-    return f"{DETAIL_PATH}?ma={indicator_id}"
+def detail_href(indicator_id: int, plan_id: int | None = None) -> str:
+    return plan_href(DETAIL_PATH, plan_id, {"ma": indicator_id})
 
 
 def _band_rules() -> dict:
@@ -141,7 +143,7 @@ def band_summary(lines: list[str], counts: dict[Band, int]) -> html.Ul:
     ], className="list-unstyled mb-0")
 
 
-def due_panel(period_label: str, rows: list[dict]) -> dbc.Alert:
+def due_panel(period_label: str, rows: list[dict], plan_id: int | None = None) -> dbc.Alert:
     """An agency's own: the targets it monitors, to report for this period, and which it has."""
     if not rows:
         return dbc.Alert("Đơn vị không theo dõi, tổng hợp chỉ tiêu nào của Phụ lục 01.", color="light",
@@ -150,7 +152,7 @@ def due_panel(period_label: str, rows: list[dict]) -> dbc.Alert:
     return dbc.Alert([
         html.Div([html.Strong(f"Chỉ tiêu đơn vị cần báo cáo kỳ {period_label}: "),
                   f"đã nhập {done}/{len(rows)}."], id=f"{PAGE}-due-summary"),
-        html.Ul([html.Li([dcc.Link(f"{row['stt']}. {row['name']}", href=detail_href(row["id"])),
+        html.Ul([html.Li([dcc.Link(f"{row['stt']}. {row['name']}", href=detail_href(row["id"], plan_id)),
                           html.Span(" — đã nhập" if row["reported"] else " — chưa nhập",
                                     className="text-success" if row["reported"] else "text-danger fw-semibold")])
                  for row in rows], className="mb-0 mt-2 small"),
@@ -163,7 +165,7 @@ def field_id(name: str) -> str:
     return f"{FORM}-{name.replace('_', '-')}"
 
 
-def detail_layout(**_kwargs) -> html.Div:
+def detail_layout(plan_id: int | None = None, **_kwargs) -> html.Div:
     def labelled(name: str, label: str, control, width: dict) -> dbc.Col:
         return dbc.Col([dbc.Label(label, html_for=field_id(name)), control,
                         dbc.FormFeedback(id=f"{field_id(name)}-feedback", type="invalid")],
@@ -172,7 +174,8 @@ def detail_layout(**_kwargs) -> html.Div:
     return html.Div([
         dcc.Store(id=f"{DETAIL}-id"), dcc.Store(id=f"{DETAIL}-version"), dcc.Store(id=f"{DETAIL}-refresh", data=0),
         dcc.Store(id=f"{FORM}-version"), dcc.Store(id=f"{FORM}-loaded"),
-        dcc.Link("← Danh sách mục tiêu, chỉ tiêu", href="/chi-tieu", className="small"),
+        dcc.Link("← Danh sách mục tiêu, chỉ tiêu", href=plan_href(PATH, plan_id), className="small",
+                 id=f"{DETAIL}-back"),
         html.H1(id=f"{DETAIL}-title", className="h5 mt-2"),
         html.Div(id=f"{DETAIL}-alert"),
         dbc.Row([

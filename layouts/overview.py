@@ -8,7 +8,9 @@ from dash import dcc, html
 
 from layouts.controls import period_selector
 from layouts.grid import grid
+from layouts.indicators import PATH as INDICATORS_PATH
 from layouts.overdue import BOARD_COLUMNS
+from layouts.shell import plan_href
 
 PAGE = "overview"
 TILES = [
@@ -41,7 +43,7 @@ TASK_COLUMNS = [
 ]
 
 
-def layout(**_kwargs) -> html.Div:
+def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
     return html.Div([
         html.H1("Tổng hợp tình hình thực hiện", className="h4", id=f"{PAGE}-title"),
         dbc.Row([
@@ -60,7 +62,8 @@ def layout(**_kwargs) -> html.Div:
         dbc.Card(dbc.CardBody([
             html.H2("Mục tiêu, chỉ tiêu (Phụ lục 01)", className="h6"),
             html.Div(id=f"{PAGE}-indicator-bands"),
-            dcc.Link("Xem bảng mục tiêu, chỉ tiêu", href="/chi-tieu", className="small"),
+            dcc.Link("Xem bảng mục tiêu, chỉ tiêu", href=plan_href(INDICATORS_PATH, plan_id), className="small",
+                     id=f"{PAGE}-to-indicators"),
         ]), className="mb-3"),
         html.Div([html.H2(id=f"{PAGE}-drill-title", className="h6"), grid(f"{PAGE}-drill", TASK_COLUMNS, 10)],
                  id=f"{PAGE}-drill-box", style={"display": "none"}, className="mb-3"),

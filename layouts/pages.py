@@ -10,8 +10,8 @@ from typing import Callable
 
 from dash.development.base_component import Component
 
-from layouts import home, indicators, overdue, overview, tasks
-from services.accounts.permissions import ALL_ROLES, READ_ALL_ROLES
+from layouts import accounts, agencies, home, imports, indicators, overdue, overview, plan_editing, plans, tasks
+from services.accounts.permissions import ALL_ROLES, PLAN_WRITE_ROLES, READ_ALL_ROLES
 
 
 @dataclass(frozen=True)
@@ -22,16 +22,24 @@ class Page:
     roles: frozenset[str]
     layout: Callable[..., Component]
     in_nav: bool = True  # a page reached from another (one indicator) has no navbar link
+    shows_plan: bool = False  # its data is the plan's on show (?ke-hoach=): refused for another province's
+    up: str | None = None  # a page about one item of a plan: where choosing another plan leads
 
 
 PAGES = [
-    Page(home.PAGE, "/", "Tổng quan", ALL_ROLES, home.layout),
-    Page(tasks.PAGE, "/nhiem-vu", "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout),
-    Page(overview.PAGE, "/tong-hop", "Tổng hợp", READ_ALL_ROLES, overview.layout),
-    Page(overdue.PAGE, "/qua-han", "Quá hạn", READ_ALL_ROLES, overdue.layout),
-    Page(indicators.PAGE, "/chi-tieu", "Chỉ tiêu", ALL_ROLES, indicators.layout),
+    Page(home.PAGE, "/", "Tổng quan", ALL_ROLES, home.layout, shows_plan=True),
+    Page(tasks.PAGE, tasks.PATH, "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout, shows_plan=True),
+    Page(overview.PAGE, "/tong-hop", "Tổng hợp", READ_ALL_ROLES, overview.layout, shows_plan=True),
+    Page(overdue.PAGE, "/qua-han", "Quá hạn", READ_ALL_ROLES, overdue.layout, shows_plan=True),
+    Page(indicators.PAGE, indicators.PATH, "Chỉ tiêu", ALL_ROLES, indicators.layout, shows_plan=True),
     Page(indicators.DETAIL, indicators.DETAIL_PATH, "Chi tiết chỉ tiêu", ALL_ROLES, indicators.detail_layout,
-         in_nav=False),
+         in_nav=False, shows_plan=True, up=indicators.PATH),
+    Page(plans.PAGE, plans.PATH, "Kế hoạch", READ_ALL_ROLES, plans.layout, shows_plan=True),
+    Page(plan_editing.PAGE, plan_editing.PATH, "Sửa kế hoạch", PLAN_WRITE_ROLES, plan_editing.layout,
+         shows_plan=True),
+    Page(imports.PAGE, imports.PATH, "Nhập từ tệp", PLAN_WRITE_ROLES, imports.layout),
+    Page(accounts.PAGE, accounts.PATH, "Người dùng", PLAN_WRITE_ROLES, accounts.layout),
+    Page(agencies.PAGE, agencies.PATH, "Cơ quan, đơn vị", PLAN_WRITE_ROLES, agencies.layout),
 ]
 
 

@@ -11,6 +11,7 @@ from services.common.inputs import MAX_TEXT_LENGTH
 from services.plans.statuses import STATUS_LABELS
 
 PAGE = "tasks"
+PATH = "/nhiem-vu"
 FORM = f"{PAGE}-form"
 ALL = "all"
 

@@ -16,6 +16,7 @@ from models.plan import (
     Section,
     Task,
     TaskCoordinator,
+    TaskDeadline,
 )
 from models.throttle import Throttle
 from models.user import ChangeLog, User
@@ -23,7 +24,7 @@ from models.user import ChangeLog, User
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
     "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "Plan",
-    "Province", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "Throttle",
+    "Province", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
     "User",
 ]
 

@@ -37,6 +37,10 @@ class Plan(Base):
     report_deadline_day: Mapped[int] = mapped_column(Integer, default=20)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # What the plan is (services.plans.catalogue.PLAN_KINDS): the year's main plan is the default view.
+    kind: Mapped[str] = mapped_column(String(20), default="annual", server_default="annual")
+    # An archived plan is read-only and still reportable; who archived it is in the change log.
+    archived_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
     sections: Mapped[list["Section"]] = relationship(order_by="Section.position")
 
@@ -72,9 +76,44 @@ class Task(Base):
     due_date: Mapped[Optional[date]] = mapped_column(Date, index=True)
     deadline_kind: Mapped[str] = mapped_column(String(30))  # services.plans.deadlines.DeadlineKind
     expected_product: Mapped[str] = mapped_column(Text, default="")
+    # Changing the plan during the year (services.plans.editing). A task added by the secretariat
+    # exists from `added_on` (None: from the plan's start, like every imported task); a withdrawn
+    # task ("Không triển khai theo Thông báo số ...") leaves every count from `withdrawn_on` on and
+    # stays in the history and in earlier as-of views, with the decision that dropped it.
+    added_on: Mapped[Optional[date]] = mapped_column(Date)
+    withdrawn_on: Mapped[Optional[date]] = mapped_column(Date)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    withdrawal_decision: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    withdrawal_decided_on: Mapped[Optional[date]] = mapped_column(Date)
+    # Two secretaries editing one task never overwrite each other silently.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     section: Mapped[Optional[Section]] = relationship()
     assignments: Mapped[list["Assignment"]] = relationship(back_populates="task")
+
+
+class TaskDeadline(Base):
+    """A deadline in force over the days [valid_from, valid_to) (None: open-ended). A task has rows
+    only once its deadline was extended (gia hạn): the printed deadline (valid_from None) and each
+    extension with its decision. The as-of rollup reads the row covering the day; the task row
+    holds the deadline in force today."""
+
+    __tablename__ = "task_deadlines"
+    __table_args__ = (Index("ix_task_deadlines_as_of", "task_id", "valid_from", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))  # indexed by ix_..._as_of
+    deadline_text: Mapped[str] = mapped_column(String(300), default="")
+    due_date: Mapped[Optional[date]] = mapped_column(Date)
+    deadline_kind: Mapped[str] = mapped_column(String(30))
+    valid_from: Mapped[Optional[date]] = mapped_column(Date)
+    valid_to: Mapped[Optional[date]] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(200), default="")  # "Quyết định số 123/QĐ-UBND"
+    decided_on: Mapped[Optional[date]] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
 
 class TaskCoordinator(Base):
@@ -108,6 +147,9 @@ class Assignment(Base):
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # From this day the assignment no longer counts (its lead was removed or replaced when agencies
+    # were reorganised); its states and change log stay, so earlier as-of views still count it.
+    ended_on: Mapped[Optional[date]] = mapped_column(Date)
 
     __mapper_args__ = {"version_id_col": version}
 

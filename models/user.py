@@ -23,6 +23,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # admin | secretariat | leader | agency
     agency_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agencies.id"), index=True)
     province_id: Mapped[Optional[int]] = mapped_column(ForeignKey("provinces.id"))
+    # How the secretariat reaches the person (a focal point's contacts, from the list it keeps).
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    phone: Mapped[Optional[str]] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout, deactivation and role change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import threading
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 import services.accounts.users
 from models import Database
@@ -123,8 +126,9 @@ def make_app(db: Database):
     from app import create_app
 
     # Demo accounts keep the published password; tests fire callbacks faster than people write.
+    # Uploads wait in a folder of their own, never in the checkout's instance/.
     return create_app({"DATABASE_URL": db.url, "SECRET_KEY": "test-secret", "TESTING": True, "DEMO_MODE": True,
-                       "WRITE_RATE_LIMIT": 10_000})
+                       "WRITE_RATE_LIMIT": 10_000, "UPLOAD_DIR": tempfile.mkdtemp(prefix="cds-uploads-")})
 
 
 @pytest.fixture
@@ -151,3 +155,44 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+# ---- Real browser: headless Chromium (Debian's package) driven by Playwright, on a live server ----
+# Skipped when Chromium is absent, unless REQUIRE_BROWSER=1 (CI), which turns the skip into a failure.
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(demo_db):
+    server = make_server("127.0.0.1", 0, make_app(demo_db).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium required but not found at {CHROMIUM}")
+        pytest.skip("Chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def login(page, base, username, password=DEMO_PASSWORD):
+    page.goto(f"{base}/")
+    assert "/login" in page.url
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")

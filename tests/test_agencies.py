@@ -76,3 +76,11 @@ def test_merge_redirects_names_but_keeps_rows(demo_db):
         assert s.scalar(select(Agency).where(Agency.name == "Sở Ngoại vụ")).merged_into_id is not None
         members = [a.name for a in directory.expand(directory.lookup("Các sở, ngành"))]
         assert "Sở Ngoại vụ" not in members
+
+
+def test_an_unknown_name_with_va_or_a_comma_inside_stays_one_name(directory):
+    """Tried with Lai Châu's table: "Báo và Phát thanh, Truyền hình Lai Châu" came back as two
+    unknown agencies, and --create-agencies would have made both."""
+    result = directory.resolve("Sở Y tế; Báo và Phát thanh, Truyền hình Lai Châu; Sở Mới A và Sở Mới B")
+    assert [a.name for a in result.agencies] == ["Sở Y tế"]
+    assert result.unknown == ["Báo và Phát thanh, Truyền hình Lai Châu", "Sở Mới A", "Sở Mới B"]

@@ -2,52 +2,12 @@
 
 Skipped when Chromium is absent, unless REQUIRE_BROWSER=1 (CI), which turns the skip into a failure.
 """
-import os
-import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.conftest import login
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(demo_db):
-    server = make_server("127.0.0.1", 0, make_app(demo_db).server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"Chromium required but not found at {CHROMIUM}")
-        pytest.skip("Chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
-
-
-def login(page, base, username, password="LaoCai@2026"):
-    page.goto(f"{base}/")
-    assert "/login" in page.url
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-submit")
 
 
 def open_task(page, stt):
@@ -313,4 +273,36 @@ def test_markup_in_indicator_text_renders_inert(live_server, browser, demo_db):
     page.wait_for_timeout(500)
     assert dialogs == []
     assert page.evaluate("document.querySelectorAll('[onerror], [onmouseover], b').length") == 0
+    page.close()
+
+
+def test_a_leader_switches_plans_in_the_navbar_and_the_url_keeps_the_choice(live_server, browser, demo_db, tmp_path):
+    """Issue 12, item 2: the plan selector changes the URL without reloading the page; the navbar's
+    links, a reload and the back button keep to the URL's plan."""
+    from services.plans.importer import PlanSpec, import_plan
+    from tests.test_import import write_csv
+    from tests.test_plans import OTHER, PROGRAMME_TASKS
+    with demo_db.write() as s:
+        plan_id = import_plan(s, write_csv(tmp_path / "chuong-trinh.csv", PROGRAMME_TASKS), PlanSpec(
+            province="Lào Cai", year=2026, kind="programme", title="Chương trình CĐS 2026–2030")).plan_id
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    login(page, live_server, "lanhdao")
+    page.wait_for_selector("#home-sentence:has-text('nhiệm vụ')", timeout=20000)
+    page.click("a.nav-link:has-text('Tổng hợp')")
+    page.wait_for_selector("#overview-sentence:has-text('/92 nhiệm vụ')", timeout=20000)
+    page.evaluate("window.cdsNotReloaded = true")
+    page.get_by_role("combobox", name="Kế hoạch", exact=True).select_option(
+        label="Chương trình CĐS 2026–2030 (Chương trình)")
+    page.wait_for_selector("#overview-sentence:has-text('Chưa thực hiện: 02/02 nhiệm vụ.')", timeout=20000)
+    assert page.url.endswith(f"/tong-hop?ke-hoach={plan_id}") and page.evaluate("window.cdsNotReloaded") is True
+    page.click("a.nav-link:has-text('Quá hạn')")
+    page.wait_for_selector(f"#overdue-board .ag-row:has-text('Nâng cấp mạng truyền số liệu {OTHER}')", timeout=20000)
+    assert page.url.endswith(f"/qua-han?ke-hoach={plan_id}")
+    page.reload()
+    page.wait_for_selector(f"#overdue-board .ag-row:has-text('{OTHER}')", timeout=20000)
+    assert page.locator("#shell-plan option:checked").inner_text() == "Chương trình CĐS 2026–2030 (Chương trình)"
+    page.go_back()
+    page.wait_for_selector("#overview-sentence:has-text('/02 nhiệm vụ')", timeout=20000)
+    page.go_back()
+    page.wait_for_selector("#overview-sentence:has-text('/92 nhiệm vụ')", timeout=20000)
     page.close()

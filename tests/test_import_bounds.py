@@ -13,6 +13,7 @@ import threading
 import time
 import tracemalloc
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -41,6 +42,7 @@ from tests.conftest import make_app
 from tests.test_import import GOOD_ROWS, HEADER, write_csv
 from tests.test_indicator_callbacks import DIRECTION, ONLINE, indicator
 from tests.test_indicator_callbacks import save as save_value
+from tests.test_tables import docx_with_body, table_xml
 from tests.test_tasks_callbacks import SUBMIT, ids, logged_in
 from tests.test_tasks_callbacks import save as save_task
 
@@ -141,7 +143,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_with_a_clear_message(demo_db, 
 
 
 @pytest.mark.parametrize("command", COMMANDS)
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".docx"])
 def test_a_file_over_the_size_limit_is_refused_before_reading(demo_db, tmp_path, command, suffix):
     path = tmp_path / f"big{suffix}"
     with path.open("wb") as f:
@@ -158,7 +160,9 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(demo_db, tmp_path,
 def write_rows(path: Path, count: int) -> Path:
     """A task table of `count` rows in all, header included."""
     body = ([str(n), f"Nhiệm vụ {n}", "Cơ quan chưa có", "", "Năm 2026", "SP", "", "", ""] for n in range(1, count))
-    if path.suffix == ".csv":
+    if path.suffix == ".docx":
+        docx_with_body(path, table_xml(chain([HEADER], body), len(HEADER)))
+    elif path.suffix == ".csv":
         with path.open("w", encoding="utf-8", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(HEADER)
@@ -173,7 +177,7 @@ def write_rows(path: Path, count: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".docx"])
 def test_rows_are_capped_and_reading_stops_at_the_first_row_past_the_cap(demo_db, tmp_path, suffix):
     at_limit = read_rows(write_rows(tmp_path / f"limit{suffix}", MAX_ROWS))
     assert len(at_limit) == MAX_ROWS and at_limit[-1][0] == MAX_ROWS

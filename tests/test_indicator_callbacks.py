@@ -19,7 +19,7 @@ from tests.conftest import make_app
 from tests.test_tasks_callbacks import json_values, logged_in, response_of
 
 VALUE, DIRECTION = "indicator-form-save.n_clicks", "indicator-direction-save.n_clicks"
-LIST, DETAIL, PERIOD = "indicators-period.value", "url.search", "indicator-form-period.value"
+LIST, DETAIL, PERIOD = "indicators-period.value", "indicator-refresh.data", "indicator-form-period.value"
 ONLINE = "Tỷ lệ hồ sơ TTHC xử lý trực tuyến"  # target 90 %, monitored by Văn phòng UBND tỉnh
 ACCESS = "Tỷ lệ dân số trưởng thành tiếp cận dịch vụ số"  # monitored by Sở Y tế, Sở GD&ĐT, BHXH tỉnh
 CENTRE = "Có Trung tâm an ninh mạng cấp tỉnh"  # target "Có", monitored by Công an tỉnh
@@ -111,12 +111,17 @@ def test_direction_matrix(app, demo_db, username, expected):
 
 
 def test_every_write_callback_has_a_matrix(app):
-    """A new write callback must get a matrix: the tasks' two and the indicators' two."""
+    """A new write callback must get a matrix: each test module that holds one names its triggers
+    (the tasks' two, the indicators' two, archiving, the import, accounts and directory, plan edits)."""
     from callbacks.guard import POLICY_REGISTRY
+    from tests import test_accounts, test_import_page, test_plan_editing
+    from tests.test_plans import ARCHIVE
     from tests.test_tasks_callbacks import SAVE, SUBMIT
+    triggers = [SAVE, SUBMIT, VALUE, DIRECTION, ARCHIVE, *test_import_page.WRITES, *test_accounts.WRITES,
+                *test_plan_editing.WRITES]
     writes = {key for key, policy in app.server.extensions[POLICY_REGISTRY].items() if policy.writes}
     dash = logged_in(app, "tgv")
-    assert writes == {dash.dependency(trigger)["output"] for trigger in (SAVE, SUBMIT, VALUE, DIRECTION)}
+    assert writes == {dash.dependency(trigger)["output"] for trigger in triggers}
 
 
 @pytest.mark.parametrize("forged", ["abc", -1, 999999, {"x": 1}, None, "OTHER_PROVINCE"])
@@ -136,7 +141,7 @@ def test_forged_indicator_ids_are_refused(app, demo_db, caplog, forged):
     before = state_of(demo_db, forged) if isinstance(forged, int) else None
     with caplog.at_level(logging.WARNING, logger="cds.security"):
         responses = [save(logged_in(app, "tgv"), forged, 0),
-                     logged_in(app, "tgv").call(DETAIL, f"?ma={forged}", {"indicator-refresh": 0}),
+                     logged_in(app, "tgv").call(DETAIL, 0, {"url": f"?ma={forged}"}),
                      logged_in(app, "tgv").call("indicators-grid.cellClicked", {"rowId": str(forged)})]
     codes = [r.status_code for r in responses]
     assert codes[0] == 403 and "refused callback" in caplog.text
@@ -167,7 +172,7 @@ def test_second_writer_gets_a_conflict_and_the_first_writers_value_survives(app,
     assert state_of(demo_db, target)[0] == [("2026-Q2", "86%", 1)]
     response_of(save(agency, target, 1, value="88%"))  # knowingly, with the new version
     assert state_of(demo_db, target)[0] == [("2026-Q2", "88%", 2)]
-    detail = response_of(logged_in(app, "lanhdao").call(DETAIL, f"?ma={target}", {"indicator-refresh": 0}))
+    detail = response_of(logged_in(app, "lanhdao").call(DETAIL, 0, {"url": f"?ma={target}"}))
     history = str(detail["indicator-history"]["children"])
     assert "Kết quả (Quý II/2026)" in history and "Cán bộ đầu mối Văn phòng UBND tỉnh" in history
     assert detail["indicator-form-save"]["disabled"] is True  # a leader only reads
@@ -241,7 +246,7 @@ GARBAGE = [None, True, -1, 2.5, "x" * 5000, ["2026-Q2"], {"rowId": "1"}, "2026-0
 CALLS = {  # every server callback of the two pages, by the input that triggers it, with sane other inputs
     LIST: ("2026-Q2", LIST_INPUTS),
     "indicators-grid.cellClicked": ({"rowId": "1"}, {}),
-    DETAIL: ("?ma=1", {"indicator-refresh": 0}),
+    DETAIL: (0, {"url": "?ma=1"}),
     PERIOD: ("2026-Q2", {"indicator-id": 1}),
     VALUE: (1, {"indicator-id": 1, "indicator-form-version": 0, "indicator-form-loaded": {}, "indicator-refresh": 0,
                 **FORM}),

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 import services.indicators.importer as indicator_import
 from models import Agency, ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan, Section
+from services.common.text import fold
 from services.indicators.achievement import Band, TargetKind, parse_target
 from services.indicators.importer import import_indicators
 from services.indicators.standings import band_counts, standings
 from services.plans.demo import DATA_DIR
-from services.plans.spreadsheet import ImportFailed
+from services.plans.spreadsheet import ImportFailed, TableRow, propose_mapping, read_tables
 from services.reporting.periods import parse_period
 from tests.test_cli import run
 
@@ -232,7 +233,7 @@ def test_every_bad_row_and_unknown_agency_is_listed_and_the_cli_exits_1(demo_db,
 
 def test_wrong_files_and_plans_are_refused(demo_db, tmp_path):
     (tmp_path / "chi-tieu.pdf").write_bytes(b"%PDF-1.4")
-    assert "Chỉ nhận tệp .xlsx hoặc .csv" in run(demo_db, "import-indicators", str(tmp_path / "chi-tieu.pdf"),
+    assert "Chỉ nhận tệp .xlsx, .csv hoặc .docx" in run(demo_db, "import-indicators", str(tmp_path / "chi-tieu.pdf"),
                                                   "--plan", "1").output
     path = write_csv(tmp_path / "h.csv", ["A", "B"], [["1", "2"]])
     assert "Không tìm thấy dòng tiêu đề" in run(demo_db, "import-indicators", str(path), "--plan", "1").output
@@ -317,3 +318,66 @@ def test_another_province_quarterly_table_gives_the_right_counts(demo_db, tmp_pa
         assert bands == expected, period
     lao_cai = json.loads(run(demo_db, "indicator-bands", "--plan", "1", "--period", "2026-Q1", "--json").output)
     assert lao_cai["no_data"] == 34  # another province's values never count for Lào Cai
+
+
+@pytest.mark.parametrize("header, period, estimate", [
+    ("Kết quả 6 tháng (ước t/h)", "2025-H1", True),
+    ("Kết quả 06 tháng đầu năm", "2025-H1", False),
+    ("Ước đạt 6 tháng", "2025-H1", True),
+    ("Kết quả 9 tháng", "2025-Q3", False),  # the nine months end with the third quarter
+    ("Kết quả Quý II", "2025-Q2", False),
+    ("Kết quả thực hiện Quý II/2025", "2025-Q2", False),
+    ("Kết quả tháng 6", "2025-06", False),
+    ("Ước thực hiện năm", "2025", True),
+    ("Ước thực hiện năm 2025", "2025", True),
+    ("Thực hiện cả năm", "2025", False),
+    ("Kết quả (%)", None, False),
+    ("Kết quả 6 tháng năm 2024", "2024-H1", False),  # read, then left out: not the plan year
+])
+def test_result_headers_name_their_period_in_the_plan_year(header, period, estimate):
+    result = indicator_import.result_header(fold(header), 2025)
+    assert ((result.period.key if result.period else None), result.estimate) == (period, estimate)
+
+
+@pytest.mark.parametrize("header", ["So sánh kế hoạch giao", "Mục tiêu 2025", "Cơ quan chủ trì", "Ghi chú"])
+def test_other_headers_are_not_results(header):
+    assert indicator_import.result_header(fold(header), 2025) is None
+
+
+@pytest.mark.parametrize("year, target", [(2025, "Mục tiêu 2025"), (2024, "Mục tiêu 2024"), (2023, "Kế hoạch giao")])
+def test_the_target_column_is_the_plan_years(year, target):
+    headers = ["STT", "Chỉ tiêu", "Mục tiêu 2024", "Mục tiêu 2025", "Kế hoạch giao"]
+    mapping = propose_mapping([TableRow(1, headers)], indicator_import.indicator_columns(year))
+    assert headers[mapping.fields["target"]] == target
+
+
+def test_a_results_column_naming_its_period_without_the_year_gives_the_plan_years_estimates(demo_db, tmp_path):
+    """Tried before: such a table imported its targets and silently dropped every result."""
+    header = APPENDIX_HEADER[:4] + ["Kết quả 6 tháng (ước t/h)", "So sánh kế hoạch giao"]
+    result = run(demo_db, "import-indicators", str(write_csv(tmp_path / "6-thang.csv", header, APPENDIX_ROWS)),
+                 "--plan", "1")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["values"], summary["estimates"], summary["value_periods"]) == (10, 10, {"6 tháng đầu năm 2026": 10})
+    assert summary["unused_columns"] == [{"index": 5, "header": "So sánh kế hoạch giao",
+                                          "reason": indicator_import.COMPUTED_REASON}]
+    with demo_db.read() as s:
+        assert set(s.execute(select(IndicatorValue.period, IndicatorValue.is_estimate)).all()) == {("2026-H1", True)}
+
+
+def test_group_rows_and_breakdown_lines_as_tables_print_them(demo_db, tmp_path):
+    header = ["TT", "Tên mục tiêu", "Đơn vị tính", "Mục tiêu năm", "Kỳ báo cáo", "Kết quả"]
+    rows = [["a) Chính quyền số", "", "", "", "", ""],
+            ["9", "Tỷ lệ hồ sơ TTHC xử lý trực tuyến", "%", "90%", "Quý II", "94"],
+            ["", "- Tổng số hồ sơ", "Hồ sơ", "", "", "1.277"],
+            ["b", "Xã hội số", "", "", "", ""],
+            ["1", "Tỷ lệ người dân có tài khoản định danh điện tử VneID (kích hoạt mức 2)", "%", "90%", "Quý II",
+             "(88%)"]]
+    table = read_tables(write_csv(tmp_path / "g.csv", header, rows))[0]
+    with demo_db.read() as s:
+        preview = indicator_import.preview_indicators(s, demo_plan(s), table)
+    assert [(r["kind"], r["section"], r["action"]) for r in preview.rows] == [
+        ("Nhóm", "", ""), ("Mục tiêu", "a) Chính quyền số", "update"), ("Dòng chi tiết", "a) Chính quyền số", "skipped"),
+        ("Nhóm", "a) Chính quyền số", ""), ("Mục tiêu", "b Xã hội số", "update")]
+    assert (preview.summary.values, preview.summary.value_periods, preview.summary.ignored_lines) == \
+        (2, {"Quý II/2026": 2}, [4])

@@ -19,9 +19,8 @@ from sqlalchemy import func, select, text
 from benchmarks.load import ROOT, UNLIMITED_WRITES, gunicorn, run_load
 from models import Assignment, Indicator, Task, User
 from services.plans.demo import DEMO_PASSWORD
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, login
 from tests.dash_client import DashClient
-from tests.test_browser import browser, live_server, login  # noqa: F401  (fixtures)
 
 FIXED_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 HSTS = "max-age=31536000; includeSubDomains"

@@ -54,6 +54,10 @@ def _actor(session, username):
 
 @pytest.fixture
 def two_provinces(demo_db, tmp_path):
+    return add_lai_chau(demo_db, tmp_path)
+
+
+def add_lai_chau(demo_db, tmp_path) -> dict:
     """The demo's Lào Cai plus Lai Châu: a plan, two agencies, its own accounts, a saved update with
     history, a report submission and a target with a value."""
     path = write_csv(tmp_path / "lai_chau.csv", LAI_CHAU_TASKS)
@@ -203,7 +207,7 @@ def test_indicator_of_another_province_is_refused(app, demo_db, two_provinces):
 def _forgeries(ids):
     return [ids["assignment"], str(ids["assignment"]), ids["agency"], ids["indicator"], ids["plan"],
             {"rowId": str(ids["assignment"]), "colId": "title"}, {"rowId": str(ids["indicator"])},
-            f"?ma={ids['indicator']}", f"?don-vi={ids['agency']}"]
+            f"?ma={ids['indicator']}", f"?don-vi={ids['agency']}", f"?ke-hoach={ids['plan']}"]
 
 
 @pytest.mark.parametrize("username", LAO_CAI_ROLES)

@@ -9,16 +9,15 @@ from models import Agency, Assignment, User
 from services.accounts.users import MAX_FAILED_LOGINS, deactivate
 
 HOME_OUTPUT = "..home-plan-title.children...home-sentence.children...home-tiles.children...home-agency-section.children.."
-ROUTER_OUTPUT = "..page-content.children...shell-nav.children...shell-user.children.."
 
 
-def callback_payload(output: str, inputs: list[dict]) -> dict:
+def callback_payload(output: str, inputs: list[dict], state: list[dict] | None = None) -> dict:
     outputs = []
     for part in output.strip(".").split("..."):
         component, prop = part.rsplit(".", 1)
         outputs.append({"id": component, "property": prop})
     return {"output": output, "outputs": outputs, "inputs": inputs,
-            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs], "state": []}
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs], "state": state or []}
 
 
 def post_callback(client, payload, **headers):
@@ -26,8 +25,10 @@ def post_callback(client, payload, **headers):
                        content_type="application/json", headers=headers)
 
 
-def home_payload():
-    return callback_payload(HOME_OUTPUT, [{"id": "home-ready", "property": "data", "value": True}])
+def home_payload(search: str | None = None):
+    """The home page's load, for the plan the URL names (none: the default plan)."""
+    return callback_payload(HOME_OUTPUT, [{"id": "home-ready", "property": "data", "value": True}],
+                            [{"id": "url", "property": "search", "value": search}])
 
 
 # ---- A3: every route gated -------------------------------------------------------------------

@@ -17,11 +17,12 @@ from models.base import DatabaseBusy
 from services.accounts.users import ROLES, UserError, create_user, new_user_scope, unlock_address, unlock_user
 from services.common import schema
 from services.common.clock import today
-from services.indicators.importer import check_indicators, write_indicators
+from services.indicators.importer import check_indicators, pick_indicator_table, write_indicators
 from services.indicators.standings import band_counts, band_lines
+from services.plans.catalogue import PLAN_KINDS
 from services.plans.demo import DEMO_PASSWORD, load_demo
-from services.plans.importer import PlanSpec, check_plan, parse_plan, write_plan
-from services.plans.spreadsheet import ImportFailed, read_rows
+from services.plans.importer import PlanSpec, check_plan, parse_plan, pick_table, write_plan
+from services.plans.spreadsheet import ImportFailed, read_tables
 from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from services.reporting.dashboard import Selection, selection_for
 from services.reporting.export import ReportRequest, build_report
@@ -85,12 +86,18 @@ def init_db(demo: bool) -> None:
 @click.option("--province", required=True, help="Tỉnh, ví dụ “Lào Cai”.")
 @click.option("--year", required=True, type=int)
 @click.option("--title", required=True)
+@click.option("--kind", type=click.Choice(list(PLAN_KINDS)), default="annual",
+              help="Loại kế hoạch: " + ", ".join(f"{k} ({v})" for k, v in PLAN_KINDS.items()) + ".")
+@click.option("--table", "table_number", type=click.IntRange(1), default=None,
+              help="Số thứ tự bảng trong tệp (từ 1); mặc định là bảng đầu tiên có dòng tiêu đề nhận ra được.")
 @click.option("--issued-on", default=None, help="Ngày ban hành dd/mm/yyyy.")
 @click.option("--cadence", type=click.Choice(["monthly", "quarterly"]), default="monthly")
 @click.option("--deadline-day", type=click.IntRange(1, 28), default=20)
 @click.option("--create-agencies", is_flag=True, help="Tạo các cơ quan chưa có trong danh mục.")
-def import_plan_command(file, province, year, title, issued_on, cadence, deadline_day, create_agencies):
-    """Import a task appendix (.xlsx/.csv). All-or-nothing: any bad row aborts, all are listed."""
+def import_plan_command(file, province, year, title, kind, table_number, issued_on, cadence, deadline_day,
+                        create_agencies):
+    """Import a task appendix (a table of an .xlsx, .csv or .docx). All-or-nothing: any bad row
+    aborts, all are listed."""
     issued = None
     if issued_on:
         try:
@@ -98,11 +105,11 @@ def import_plan_command(file, province, year, title, issued_on, cadence, deadlin
         except ValueError:
             _fail(f"Ngày ban hành “{issued_on}” không đúng dạng dd/mm/yyyy.")
     spec = PlanSpec(province=province, year=year, title=title, issued_on=issued,
-                    reporting_cadence=cadence, report_deadline_day=deadline_day)
+                    reporting_cadence=cadence, report_deadline_day=deadline_day, kind=kind)
     # The file is read and checked before the write transaction, which then only writes: other
     # users' saves wait for the write lock no longer than the writing itself.
     try:
-        parsed = parse_plan(file, spec)
+        parsed = parse_plan(pick_table(read_tables(file), table_number), spec)
         with _db().read() as session:
             check_plan(session, parsed, create_agencies=create_agencies)
         with _db().write() as session:
@@ -110,13 +117,7 @@ def import_plan_command(file, province, year, title, issued_on, cadence, deadlin
     except (ImportFailed, DatabaseBusy) as exc:
         _fail(f"Không nhập kế hoạch; không có thay đổi nào được lưu.\n{exc}")
     _db().analyze()
-    click.echo(json.dumps({
-        "plan_id": summary.plan_id, "sections": summary.sections, "tasks": summary.tasks,
-        "sub_items": summary.sub_items, "assignments": summary.assignments,
-        "assignments_from_groups": summary.assignments_from_groups,
-        "unparsed_deadlines": summary.unparsed_deadlines,
-        "created_agencies": summary.created_agencies,
-    }, ensure_ascii=False, indent=2))
+    click.echo(json.dumps(asdict(summary), ensure_ascii=False, indent=2))
 
 
 @click.command("rollup")
@@ -210,20 +211,25 @@ def export_report_command(plan_id, period, out):
 @click.option("--plan", "plan_id", required=True, type=int)
 @click.option("--period", default=None,
               help="Kỳ của cột Kết quả khi tệp không ghi: 2026-Q2, Quý II/2026, 6 tháng đầu năm 2026, ...")
+@click.option("--table", "table_number", type=click.IntRange(1), default=None,
+              help="Số thứ tự bảng trong tệp (từ 1); mặc định là bảng đầu tiên có dòng tiêu đề của bảng mục tiêu.")
 @click.option("--create-agencies", is_flag=True, help="Tạo các cơ quan chưa có trong danh mục.")
-def import_indicators_command(file, plan_id, period, create_agencies):
-    """Import targets (Phụ lục 01) and reported values. All-or-nothing: any bad row aborts, all are listed."""
+def import_indicators_command(file, plan_id, period, table_number, create_agencies):
+    """Import targets (Phụ lục 01, or a target table of a report) and reported values from a table of
+    an .xlsx, .csv or .docx file. All-or-nothing: any bad row aborts, all are listed. The summary
+    lists the columns left out (unused_columns) and why."""
     try:
         default_period = parse_period(period) if period else None
     except InvalidPeriod as exc:
         _fail(str(exc))
     try:  # read and checked before the write transaction, as for import-plan
-        rows = read_rows(file)
+        tables = read_tables(file)
         with _db().read() as session:
-            check_indicators(session, _plan(session, plan_id), rows, create_agencies=create_agencies,
-                             period=default_period)
+            plan = _plan(session, plan_id)
+            table = pick_indicator_table(tables, table_number, plan.year)
+            check_indicators(session, plan, table, create_agencies=create_agencies, period=default_period)
         with _db().write() as session:
-            summary = write_indicators(session, _plan(session, plan_id), rows, create_agencies=create_agencies,
+            summary = write_indicators(session, _plan(session, plan_id), table, create_agencies=create_agencies,
                                        period=default_period)
     except (ImportFailed, DatabaseBusy) as exc:
         _fail(f"Không nhập mục tiêu; không có thay đổi nào được lưu.\n{exc}")

@@ -67,8 +67,19 @@ def require_province(actor: Actor, province_id: int | None, what: str) -> None:
 
 
 def can_manage_accounts(actor: Actor, province_id: int | None) -> bool:
-    """Unlock (and, later, reset or deactivate) an account: an admin or the secretariat of the
-    account's province."""
+    """Open the accounts of a province (list, create, unlock, reset, deactivate): an admin or the
+    secretariat of that province."""
+    return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
+
+
+def can_manage_account(actor: Actor, role: str, province_id: int | None) -> bool:
+    """Create or change one account of `role` in `province_id`: as can_manage_accounts, but only an
+    admin creates or changes an admin (the secretariat cannot raise anyone, itself included, above it)."""
+    return can_manage_accounts(actor, province_id) and (role != "admin" or actor.role == "admin")
+
+
+def can_manage_agencies(actor: Actor, province_id: int | None) -> bool:
+    """Add, rename, merge agencies and edit groups of a province: an admin or the secretariat of it."""
     return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
 
 

@@ -37,6 +37,14 @@ def id_from_text(value: object) -> int | None:
     return number if number is not None and number > 0 else None
 
 
+def index_from_text(value: object) -> int | None:
+    """A position in a list as a select sends it ("0") or as an integer, else None."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:
+        value = int(value)
+    number = strict_int(value)
+    return number if number is not None and number >= 0 else None
+
+
 def bounded_json(raw: bytes | str, max_depth: int = MAX_JSON_DEPTH) -> tuple[bool, Any]:
     """(True, value) for JSON (bytes in UTF-8) nested at most `max_depth` deep, else (False, None).
 

@@ -7,7 +7,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
-from services.accounts.permissions import Actor, sees_every_province
 
 
 def vn_date(value: date | datetime | None) -> str:
@@ -28,17 +27,6 @@ def change_phrase(delta: int, noun: str, previous_label: str) -> str:
     if delta == 0:
         return f"không đổi so với {previous_label}"
     return f"{'tăng' if delta > 0 else 'giảm'} {abs(delta)} {noun} so với {previous_label}"
-
-
-def active_plan(session: Session, actor: Actor) -> Plan | None:
-    """The newest plan of the actor's province; across provinces only for a province-less admin,
-    none for any other user without a province."""
-    query = select(Plan).order_by(Plan.year.desc(), Plan.id.desc()).limit(1)
-    if not sees_every_province(actor):
-        if actor.province_id is None:
-            return None
-        query = query.where(Plan.province_id == actor.province_id)
-    return session.scalar(query)
 
 
 def agency_province(session: Session, agency_id: int | None) -> int | None:

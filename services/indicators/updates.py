@@ -3,9 +3,9 @@ direction.
 
 The form sends untrusted values (any JSON a client can forge). `validate_value` turns them into a
 `ValueEntry` or Vietnamese messages per field and never raises. `save_value` checks who may write
-(the monitoring agency or the secretariat), refuses a stale or missing version with the saved values
-(QUALITY.md I1), and writes the value with its change log (services.tasks.history) in the caller's
-transaction. The import writes values through `record_value` too.
+(the monitoring agency or the secretariat) and that the plan is not archived, refuses a stale or
+missing version with the saved values (QUALITY.md I1), and writes the value with its change log
+(services.tasks.history) in the caller's transaction. The import writes values through `record_value` too.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from services.indicators.achievement import (
     parse_target,
 )
 from services.indicators.standings import achievement_of, form_values, may_report, visible_indicator
+from services.plans.catalogue import ensure_open
 from services.reporting.periods import InvalidPeriod, Period, parse_period
 from services.tasks.history import apply_changes
 
@@ -150,8 +151,9 @@ def save_value(session: Session, actor: Actor, indicator_id: Any, version: Any, 
     indicator = visible_indicator(session, actor, indicator_id, lock=True)
     if not may_report(session, actor, indicator):
         raise NotAllowed(f"user {actor.username} may not report indicator {indicator.id}")
-    when = when or now()
     plan = session.get(Plan, indicator.plan_id)
+    ensure_open(plan)
+    when = when or now()
     period = _period_of(raw)
     row = session.scalar(select(IndicatorValue).where(
         IndicatorValue.indicator_id == indicator.id, IndicatorValue.period == period.key)) if period else None
@@ -187,6 +189,7 @@ def set_direction(session: Session, actor: Actor, indicator_id: Any, version: An
     if not can_configure_indicators(actor):
         raise NotAllowed(f"user {actor.username} may not configure indicators")
     indicator = visible_indicator(session, actor, indicator_id, lock=True)
+    ensure_open(session.get(Plan, indicator.plan_id))
     if strict_int(version) is None:
         return SaveResult(Outcome.CONFLICT, indicator.version, message=f"{NO_VERSION_MESSAGE} chỉ tiêu.")
     if version != indicator.version:

@@ -11,11 +11,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
+from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province, User
+from services.accounts.permissions import Actor, NotAllowed, can_manage_agencies, sees_every_province
+from services.common.clock import now
+from services.common.inputs import clean_text, id_from_text
 from services.common.text import fold, name_key
+from services.plans.spreadsheet import (
+    Column,
+    ColumnMapping,
+    ImportFailed,
+    RowError,
+    TableRow,
+    propose_mapping,
+    read_tables,
+    rows_below,
+)
+from services.tasks.history import record_change
 
 AGENCY_KINDS = {
     "department": "Sở, ban, ngành",
@@ -57,6 +71,14 @@ class AgencyDirectory:
         ):
             self._members.setdefault(edge.group_id, []).append(edge.member_id)
 
+    def get(self, agency_id: int | None) -> Agency | None:
+        """An agency of this province by id; another province's id finds nothing."""
+        return self._by_id.get(agency_id) if agency_id is not None else None
+
+    def current(self) -> list[Agency]:
+        """The province's agencies and groups in use: not merged, not retired."""
+        return [a for a in self._by_id.values() if a.active and a.merged_into_id is None]
+
     def lookup(self, name: str) -> Agency | None:
         agency = self._by_key.get(name_key(name))
         while agency is not None and agency.merged_into_id is not None:
@@ -85,8 +107,7 @@ class AgencyDirectory:
                 if agency is not None:
                     candidate = (cost + 1, names + [agency], unknown)
                 elif end == start + 1:
-                    fragment = cell[spans[start][0]:spans[start][1]].strip()
-                    candidate = (cost + 100, names, unknown + [fragment])
+                    candidate = (cost + 100, names, unknown + [start])
                 else:
                     continue
                 if best[end] is None or candidate[0] < best[end][0]:
@@ -94,7 +115,19 @@ class AgencyDirectory:
         _, names, unknown = best[n]
         seen: set[int] = set()
         unique = [a for a in names if not (a.id in seen or seen.add(a.id))]
-        return Resolution(unique, unknown)
+        return Resolution(unique, _unknown_names(cell, spans, unknown))
+
+    def assignees(self, leads: list[Agency]) -> list[tuple[Agency, Agency]]:
+        """(member agency, the lead it comes from) for each assignment a task's leads make: one per
+        agency, a group split into its members."""
+        seen: set[int] = set()
+        result = []
+        for lead in leads:
+            for member in self.expand(lead):
+                if member.id not in seen:
+                    seen.add(member.id)
+                    result.append((member, lead))
+        return result
 
     def expand(self, agency: Agency) -> list[Agency]:
         """A group's member agencies, recursively, in a stable order; an agency expands to itself."""
@@ -153,6 +186,27 @@ class AgencyDirectory:
             self.session.add(AgencyMembership(group_id=group.id, member_id=member.id))
 
 
+# How a name of an agency begins (folded): an unknown fragment that does not begin so continues
+# the unknown name before it ("Báo và Phát thanh, Truyền hình Lai Châu" is one agency).
+_AGENCY_HEAD = re.compile(
+    r"^(so|ubnd|uy ban|hdnd|ban|cong an|van phong|bo|trung tam|bao|dai|cuc|chi cuc|truong|vien|benh vien|"
+    r"hoi|lien doan|tinh doan|mat tran|thanh tra|kho bac|ngan hang|toa an|cac|doanh nghiep|co quan|don vi|"
+    r"cong ty|tap doan|buu dien|chi nhanh)\b")
+
+
+def _unknown_names(cell: str, spans: list[tuple[int, int]], starts: list[int]) -> list[str]:
+    """The unknown fragments (by index) as names: a run of adjacent ones is one name unless the
+    next fragment begins like an agency's name."""
+    runs: list[list[int]] = []
+    for index in starts:
+        fragment = cell[spans[index][0]:spans[index][1]].strip()
+        if runs and runs[-1][-1] == index - 1 and not _AGENCY_HEAD.match(fold(fragment)):
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return [cell[spans[run[0]][0]:spans[run[-1]][1]].strip() for run in runs]
+
+
 def _fragment_spans(cell: str) -> list[tuple[int, int]]:
     """(start, end) of each non-empty fragment of `cell` between separators."""
     spans: list[tuple[int, int]] = []
@@ -186,6 +240,10 @@ def rename_agency(session: Session, agency: Agency, new_name: str, when: datetim
     clash = directory.lookup(new_name)
     if clash is not None and clash.id != agency.id:
         raise ValueError(f"Tên “{new_name}” đã thuộc về “{clash.name}”.")
+    former = session.scalar(select(Agency).where(Agency.province_id == agency.province_id, Agency.id != agency.id,
+                                                 Agency.name_key == name_key(new_name)))
+    if former is not None:  # an agency merged into this one still bears the name
+        raise ValueError(f"Tên “{new_name}” là tên của “{former.name}” (đã sáp nhập), không dùng lại được.")
     agency.name = new_name.strip()
     agency.name_key = name_key(new_name)
     session.flush()
@@ -218,3 +276,317 @@ def groups_of(session: Session, agency_id: int) -> set[int]:
         found |= parents
         frontier = parents
     return found
+
+
+# ---- The directory edited from the browser ---------------------------------------------------------
+
+COMMUNE_LEVELS = ("xã", "phường", "thị trấn", "đặc khu")
+COMMUNES_GROUP = "UBND các xã, phường"  # the group communes go into, found by its name or an alias
+_COMMUNE_WORDS = re.compile(r"[\s,/;()-]+")
+_COMMUNE_HEADER_WORDS = {"ten", "xa", "phuong", "thi", "tran", "dac", "khu", "don", "vi", "hanh", "chinh", "cap",
+                         "danh", "sach", "cac"}
+
+
+def _names_communes(header: str) -> bool:
+    """A folded header naming the communes' column — "Tên xã, phường", "Xã/Phường", "Tên đơn vị hành
+    chính cấp xã" — made only of such words, so that a commune's own name ("Phường Cốc Lếu") is not
+    taken for a header."""
+    words = set(filter(None, _COMMUNE_WORDS.split(header)))
+    return bool(words & {"xa", "phuong", "hanh"}) and words <= _COMMUNE_HEADER_WORDS
+
+
+COMMUNE_COLUMNS = [
+    Column("name", ("ten xa, phuong",), matches=_names_communes, label="Tên xã, phường"),
+    Column("level", ("loai", "cap"), required=False, label="Loại (xã, phường)"),
+    Column("code", ("ma",), required=False, prefix=True, label="Mã"),
+]
+
+
+class AgencyError(ValueError):
+    """A change the directory refuses, said in Vietnamese; nothing was changed."""
+
+
+def provinces_for(session: Session, actor: Actor) -> list[Province]:
+    """The provinces whose directory and accounts the actor may open: its own, or every one for
+    an admin without a province."""
+    if sees_every_province(actor):
+        return list(session.scalars(select(Province).order_by(Province.name)))
+    province = session.get(Province, actor.province_id) if actor.province_id else None
+    return [province] if province else []
+
+
+@dataclass(frozen=True)
+class CommuneRow:
+    line: int
+    written: str
+    name: str  # "UBND xã Yên Bình"
+    alias: str  # "Xã Yên Bình"
+    code: str
+    existing: Agency | None
+
+
+@dataclass
+class CommuneCheck:
+    rows: list[dict]  # the preview grid: every row, what will happen, its problems
+    errors: list[RowError]
+    communes: list[CommuneRow]
+
+
+def read_commune_sheet(path) -> tuple[ColumnMapping, list[TableRow]]:
+    """The first table of the file with a communes' column; read outside any transaction."""
+    first_failure = None
+    for table in read_tables(path):
+        try:
+            mapping = propose_mapping(table.rows, COMMUNE_COLUMNS)
+        except ImportFailed as exc:
+            first_failure = first_failure or exc
+            continue
+        rows = [row for row in rows_below(table.rows, mapping)
+                if mapping.fields["name"] < len(row.cells) and row.cells[mapping.fields["name"]]]
+        if not rows:
+            raise ImportFailed([RowError(0, "Danh sách không có xã, phường nào dưới dòng tiêu đề.")])
+        return mapping, rows
+    raise first_failure or ImportFailed([RowError(0, "Tệp không có bảng nào.")])
+
+
+def _commune_names(written: str, level_cell: str) -> tuple[str, str] | None:
+    """("UBND xã Yên Bình", "Xã Yên Bình") from "Xã Yên Bình", "UBND xã Yên Bình" or "Yên Bình" with
+    the level in its own column; None when the level cannot be told."""
+    text = written.strip()
+    folded = fold(text)
+    for prefix in ("uy ban nhan dan ", "ubnd "):
+        if folded.startswith(prefix):
+            text = text[len(prefix):].strip()
+            folded = fold(text)
+            break
+    for level in COMMUNE_LEVELS:
+        if folded.startswith(fold(level) + " ") and len(folded) > len(level) + 1:
+            place = text[len(level):].strip()
+            break
+    else:
+        level = next((lv for lv in COMMUNE_LEVELS if fold(level_cell) == fold(lv)), None)
+        if level is None:
+            return None
+        place = text
+    return f"UBND {level} {place}", f"{level[0].upper()}{level[1:]} {place}"
+
+
+class AgencyEditor:
+    """Changes to one province's agency directory by a user allowed to make them (NotAllowed
+    otherwise, for a forged province or agency), each written to the change log with who and when."""
+
+    def __init__(self, session: Session, actor: Actor, province_id: object):
+        number = id_from_text(province_id)
+        province = session.get(Province, number) if number else None
+        if province is None or not can_manage_agencies(actor, province.id):
+            raise NotAllowed(f"user {actor.username} may not edit agencies of province {province_id!r}")
+        self.session, self.actor, self.province = session, actor, province
+        self.directory = AgencyDirectory(session, province)
+        self.moment = now()
+
+    def _log(self, agency_id: int, name: str, old: object, new: object, source: str = "app") -> None:
+        record_change(self.session, "agency", agency_id, name, old, new, when=self.moment,
+                      recorded_at=self.moment, user_id=self.actor.id, source=source)
+
+    def _agency(self, agency_id: object, what: str = "cơ quan") -> Agency:
+        agency = self.directory.get(id_from_text(agency_id))
+        if agency is None:
+            if id_from_text(agency_id) is None:
+                raise AgencyError(f"Hãy chọn {what}.")
+            raise NotAllowed(f"user {self.actor.username} may not edit agency {agency_id!r}")
+        return agency
+
+    def _name(self, value: object, label: str) -> str:
+        text, problem = clean_text(value, label, 300)
+        if problem:
+            raise AgencyError(problem)
+        if not name_key(text):
+            raise AgencyError(f"{label} không được để trống.")
+        return text
+
+    def rows(self, search: object = "") -> list[dict]:
+        """Every agency of the province with its kind, other names, groups, members and accounts."""
+        wanted = fold(search) if isinstance(search, str) else ""
+        agencies = self.session.scalars(select(Agency).where(Agency.province_id == self.province.id)).all()
+        by_id = {a.id: a for a in agencies}
+        aliases: dict[int, list[str]] = {}
+        for alias in self.session.scalars(select(AgencyAlias).where(AgencyAlias.province_id == self.province.id)
+                                          .order_by(AgencyAlias.id)):
+            aliases.setdefault(alias.agency_id, []).append(
+                f"{alias.alias} (tên cũ)" if alias.kind == "former" else alias.alias)
+        groups: dict[int, list[str]] = {}
+        members: dict[int, int] = {}
+        for edge in self.session.scalars(select(AgencyMembership).where(AgencyMembership.group_id.in_(by_id))):
+            groups.setdefault(edge.member_id, []).append(by_id[edge.group_id].name)
+            members[edge.group_id] = members.get(edge.group_id, 0) + 1
+        accounts = dict(self.session.execute(
+            select(User.agency_id, func.count(User.id)).where(User.agency_id.in_(by_id), User.active.is_(True))
+            .group_by(User.agency_id)).all())
+        rows = []
+        for agency in sorted(agencies, key=lambda a: (a.is_group, fold(a.name))):
+            other_names = "; ".join(aliases.get(agency.id, []))
+            if wanted and wanted not in fold(f"{agency.name} {other_names}"):
+                continue
+            merged = by_id.get(agency.merged_into_id)
+            rows.append({
+                "id": agency.id, "row_id": str(agency.id), "name": agency.name, "kind": agency.kind,
+                "kind_label": AGENCY_KINDS.get(agency.kind, agency.kind), "aliases": other_names,
+                "groups": "; ".join(sorted(groups.get(agency.id, []))),
+                "members": members.get(agency.id, 0) if agency.is_group else None,
+                "accounts": accounts.get(agency.id, 0),
+                "state": f"Đã sáp nhập vào {merged.name}" if merged else ("Đang hoạt động" if agency.active
+                                                                         else "Ngừng hoạt động"),
+                "current": merged is None and agency.active,
+            })
+        return rows
+
+    def choices(self) -> list[tuple[int, str, bool]]:
+        """(id, name, is a group) of the agencies in use, by name: what the forms offer."""
+        return sorted(((a.id, a.name, a.is_group) for a in self.directory.current()), key=lambda c: fold(c[1]))
+
+    def members_of(self, group_id: object) -> list[int]:
+        group = self._agency(group_id, "nhóm")
+        return sorted(self.directory._members.get(group.id, []))
+
+    def add(self, name: object, kind: object) -> Agency:
+        text = self._name(name, "Tên cơ quan")
+        if kind not in AGENCY_KINDS:
+            raise AgencyError("Hãy chọn loại cơ quan.")
+        existing = self.directory.lookup(text)
+        if existing is not None:
+            raise AgencyError(f"“{text}” đã có trong danh mục: “{existing.name}”.")
+        agency = self.directory.add(text, kind)
+        self._log(agency.id, "name", None, agency.name)
+        self._log(agency.id, "kind", None, agency.kind)
+        return agency
+
+    def rename(self, agency_id: object, new_name: object) -> tuple[str, Agency]:
+        """(old name, agency): the old name stays an alias of kind "former", so older documents
+        still resolve."""
+        agency = self._agency(agency_id)
+        text = self._name(new_name, "Tên mới")
+        if text == agency.name:
+            raise AgencyError("Tên mới trùng tên hiện tại.")
+        old = agency.name
+        try:
+            rename_agency(self.session, agency, text, self.moment)
+        except ValueError as exc:
+            raise AgencyError(str(exc)) from None
+        self._log(agency.id, "name", old, agency.name)
+        return old, agency
+
+    def merge(self, source_id: object, target_id: object) -> tuple[Agency, Agency]:
+        """`source` into `target`: its names and aliases resolve to the target from now on, its
+        assignments, accounts and history stay where they are, the target joins its groups (and,
+        for a group, takes its members)."""
+        source, target = self._agency(source_id, "cơ quan bị sáp nhập"), self._agency(target_id, "cơ quan nhận")
+        if source.id == target.id:
+            raise AgencyError("Hãy chọn hai cơ quan khác nhau.")
+        if source.merged_into_id is not None or target.merged_into_id is not None or not target.active:
+            raise AgencyError("Cơ quan đã sáp nhập trước đó không sáp nhập thêm được.")
+        if source.is_group != target.is_group:
+            raise AgencyError("Chỉ sáp nhập cơ quan vào cơ quan, nhóm vào nhóm.")
+        for group_id, members in list(self.directory._members.items()):
+            if source.id in members and target.id not in members and group_id != target.id:
+                self.directory.add_member(self.directory.get(group_id), target)
+                self._log(group_id, "member", None, target.name)
+        for member_id in self.directory._members.get(source.id, []) if source.is_group else []:
+            if member_id != target.id and member_id not in self.directory._members.get(target.id, []):
+                self.directory.add_member(target, self.directory.get(member_id))
+                self._log(target.id, "member", None, self.directory.get(member_id).name)
+        merge_agency(self.session, source, target, self.moment)
+        self._log(source.id, "merged_into", None, target.name)
+        return source, target
+
+    def set_members(self, group_id: object, member_ids: object) -> tuple[list[str], list[str]]:
+        """A group's members become exactly `member_ids`; (names added, names removed). Existing
+        assignments stay as they were split; the next import or new task uses the new members."""
+        group = self._agency(group_id, "nhóm")
+        if not group.is_group:
+            raise AgencyError(f"“{group.name}” không phải là nhóm cơ quan.")
+        wanted: list[Agency] = []
+        for value in member_ids if isinstance(member_ids, list) else []:
+            member = self._agency(value)
+            if member.id == group.id or member.id in groups_of(self.session, group.id):
+                raise AgencyError(f"“{member.name}” chứa nhóm “{group.name}”, không làm thành viên được.")
+            if member not in wanted:
+                wanted.append(member)
+        current = set(self.directory._members.get(group.id, []))
+        added = [m for m in wanted if m.id not in current]
+        removed = [self.directory.get(i) for i in current - {m.id for m in wanted}]
+        for member in added:
+            self.directory.add_member(group, member)
+            self._log(group.id, "member", None, member.name)
+        for member in removed:
+            self.session.execute(delete(AgencyMembership).where(AgencyMembership.group_id == group.id,
+                                                                AgencyMembership.member_id == member.id))
+            self.directory._members[group.id].remove(member.id)
+            self._log(group.id, "member", member.name, None)
+        self.session.flush()
+        return [m.name for m in added], sorted(m.name for m in removed)
+
+    def communes_group(self) -> Agency | None:
+        found = self.directory.lookup(COMMUNES_GROUP)
+        return found if found is not None and found.is_group else None
+
+    def check_communes(self, group_id: object, sheet: tuple[ColumnMapping, list[TableRow]]) -> CommuneCheck:
+        """Every row of the list: a new commune, one already known, or a problem; nothing is written."""
+        group = self._agency(group_id, "nhóm nhận các xã, phường")
+        if not group.is_group:
+            raise AgencyError(f"“{group.name}” không phải là nhóm cơ quan.")
+        mapping, rows = sheet
+        check = CommuneCheck([], [], [])
+        seen: dict[str, int] = {}
+        in_group = set(self.directory._members.get(group.id, []))
+
+        def cell(row: TableRow, name: str) -> str:
+            index = mapping.fields.get(name)
+            return row.cells[index] if index is not None and index < len(row.cells) else ""
+
+        for row in rows:
+            written = cell(row, "name")
+            names = _commune_names(written, cell(row, "level"))
+            problem, action, existing = "", "", None
+            if names is None:
+                problem = "không rõ là xã hay phường: ghi “Xã …”, “Phường …” hoặc thêm cột “Loại”."
+            elif name_key(names[0]) in seen:
+                problem = f"trùng với dòng {seen[name_key(names[0])]}."
+            else:
+                seen[name_key(names[0])] = row.line
+                existing = self.directory.lookup(names[0]) or self.directory.lookup(names[1])
+                if existing is not None and existing.is_group:
+                    problem = f"“{existing.name}” là một nhóm cơ quan."
+                elif existing is not None:
+                    action = "Đã có trong nhóm" if existing.id in in_group else "Đã có — thêm vào nhóm"
+                else:
+                    action = "Thêm mới"
+            check.rows.append({"row_id": str(row.line), "line": row.line, "written": written,
+                               "name": names[0] if names else "", "action": action, "problems": problem})
+            if problem:
+                check.errors.append(RowError(row.line, problem))
+            else:
+                check.communes.append(CommuneRow(row.line, written, names[0], names[1], cell(row, "code"), existing))
+        return check
+
+    def load_communes(self, group_id: object, sheet: tuple[ColumnMapping, list[TableRow]]) -> tuple[int, int]:
+        """The whole list into the group, or nothing (ImportFailed naming every bad row); (agencies
+        added, agencies that joined the group)."""
+        check = self.check_communes(group_id, sheet)
+        if check.errors:
+            raise ImportFailed(check.errors)
+        group = self.directory.get(id_from_text(group_id))
+        added = joined = 0
+        for commune in check.communes:
+            agency = commune.existing
+            if agency is None:
+                agency = self.directory.add(commune.name, "commune", code=commune.code or None)
+                self._log(agency.id, "name", None, agency.name, source="import")
+                added += 1
+            if self.directory.lookup(commune.alias) is None:
+                self.directory.add_alias(agency, commune.alias)
+            if agency.id not in self.directory._members.get(group.id, []):
+                self.directory.add_member(group, agency)
+                self._log(group.id, "member", None, agency.name, source="import")
+                joined += 1
+        self.session.flush()
+        return added, joined

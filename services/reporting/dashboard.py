@@ -150,10 +150,11 @@ def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None
     count, or, for an agency's count, the tasks of its parts (with its part's status)."""
     if agency_id is None:
         counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
-        query = select(Task, counted.c.status, Section.code).join(counted, counted.c.task_id == Task.id)
+        query = select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code) \
+            .join(counted, counted.c.task_id == Task.id)
     else:
         counted = assignments_counted(plan, category, as_of).subquery("counted")
-        query = (select(Task, counted.c.status, Section.code)
+        query = (select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code)
                  .join(Assignment, Assignment.task_id == Task.id)
                  .join(counted, counted.c.assignment_id == Assignment.id)
                  .where(Assignment.agency_id == agency_id))
@@ -162,9 +163,9 @@ def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None
     rows = session.execute(query.outerjoin(Section, Section.id == Task.section_id).order_by(Task.position)).all()
     return [
         {"id": task.id, "row_id": str(task.id), "stt": task.stt, "section": code or "", "title": task.title,
-         "lead": task.lead_text, "deadline_text": task.deadline_text, "due_date": vn_date(task.due_date),
+         "lead": task.lead_text, "deadline_text": deadline_text, "due_date": vn_date(due_date),
          "status": STATUS_LABELS[Status(status)]}
-        for task, status, code in rows
+        for task, status, deadline_text, due_date, code in rows
     ]
 
 
@@ -178,18 +179,19 @@ class Board:
 def overdue_board(session: Session, plan: Plan, day: date, today: date, category: str = "overdue",
                   section_id: int | None = None, agency_id: int | None = None) -> Board:
     """Every assignment overdue (or due soon) at the end of `day`, oldest first, with who, how
-    late and why. The reasons are today's: the change log keeps earlier ones."""
+    late and why, by the deadline in force that day. The reasons are today's: the change log keeps
+    earlier ones."""
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     query = (
-        select(Assignment.id, Assignment.delay_reason, Task.stt, Task.title, Task.deadline_text, Task.due_date,
-               Agency.name.label("agency"), counted.c.status, counted.c.last_update)
+        select(Assignment.id, Assignment.delay_reason, Task.stt, Task.title, counted.c.deadline_text,
+               counted.c.due_date, Agency.name.label("agency"), counted.c.status, counted.c.last_update)
         .join(counted, counted.c.assignment_id == Assignment.id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Agency, Agency.id == Assignment.agency_id)
     )
     count_query = select(func.count(), *(
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-        for condition in _band_conditions(day)
+        for condition in _band_conditions(counted.c.due_date, day)
     )).select_from(counted).join(Assignment, Assignment.id == counted.c.assignment_id).join(
         Task, Task.id == Assignment.task_id)
     filters = []
@@ -200,7 +202,7 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
     # Oldest deadline first: the longest overdue, or the soonest due.
-    rows = session.execute(query.order_by(Task.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
+    rows = session.execute(query.order_by(counted.c.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
     total, *band_counts = session.execute(count_query).one()
     result = []
     for row in rows:
@@ -217,13 +219,13 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
     return Board(result, int(total), bands)
 
 
-def _band_conditions(day: date) -> list:
-    """SQL conditions for OVERDUE_BANDS on the task's due date, in the same order."""
+def _band_conditions(due_date, day: date) -> list:
+    """SQL conditions for OVERDUE_BANDS on a due date column, in the same order."""
     conditions, newer_than = [], None
     for limit, _ in OVERDUE_BANDS:
         cutoff = date.fromordinal(day.toordinal() - limit)
-        condition = Task.due_date < cutoff
-        conditions.append(condition if newer_than is None else and_(condition, Task.due_date >= newer_than))
+        condition = due_date < cutoff
+        conditions.append(condition if newer_than is None else and_(condition, due_date >= newer_than))
         newer_than = cutoff
     return conditions
 

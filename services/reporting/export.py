@@ -21,7 +21,14 @@ from services.indicators.achievement import BAND_LABELS, Band, display_value
 from services.indicators.standings import band_counts, band_lines, standings, tally
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.dashboard import CATEGORY_LABELS, Selection, agency_table, as_of_for, overdue_board
-from services.reporting.rollup import plan_rollup, report_sentence, tasks_counted
+from services.reporting.rollup import (
+    assignment_in_force,
+    plan_rollup,
+    report_sentence,
+    task_in_force,
+    tasks_counted,
+    tasks_in_force,
+)
 
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -69,13 +76,15 @@ def _finish_rows(sheet: Worksheet, first_row: int = 2) -> None:
             cell.alignment, cell.border = WRAP, BORDER
 
 
-def _results_by_task(session: Session, plan: Plan) -> dict[int, str]:
-    """Kết quả/Lý do per task: the result if done, else the reason; per agency for shared tasks."""
+def _results_by_task(session: Session, plan: Plan, day: date) -> dict[int, str]:
+    """Kết quả/Lý do per task: the result if done, else the reason; per agency for shared tasks;
+    only the parts that count on `day` (not withdrawn, lead not replaced)."""
     parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for task_id, agency, status, result, reason in session.execute(
         select(Task.root_id, Agency.name, Assignment.status, Assignment.result, Assignment.delay_reason)
         .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
-        .where(Task.plan_id == plan.id).order_by(Task.position, Agency.name)
+        .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
+        .order_by(Task.position, Agency.name)
     ):
         text = result if status == Status.DONE.value else reason
         if text:
@@ -103,11 +112,14 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
     _finish_rows(summary, first_row=5)
 
     appendix = _sheet(workbook, "Phụ lục nhiệm vụ", APPENDIX_HEADERS)
-    statuses = dict(session.execute(tasks_counted(plan, "total", as_of)).all())
-    results = _results_by_task(session, plan)
+    statuses = {row.task_id: row.status for row in session.execute(tasks_counted(plan, "total", as_of))}
+    results = _results_by_task(session, plan, min(request.day, request.today))
     sections = {s.id: s for s in session.scalars(select(Section).where(Section.plan_id == plan.id))}
+    listed = tasks_in_force(plan, as_of)
     current_section = object()
-    for task in session.scalars(select(Task).where(Task.plan_id == plan.id).order_by(Task.position)):
+    for task, deadline_text in session.execute(
+        select(Task, listed.c.deadline_text).join(listed, listed.c.task_id == Task.id).order_by(Task.position)
+    ):
         if task.section_id != current_section and task.section_id in sections:
             section = sections[task.section_id]
             appendix.append([section.code, section.title])
@@ -115,7 +127,7 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
                 cell.font, cell.fill = Font(bold=True), SECTION_FILL
             current_section = task.section_id
         status = statuses.get(task.root_id or task.id)
-        appendix.append([task.stt, task.title, task.lead_text, task.deadline_text,
+        appendix.append([task.stt, task.title, task.lead_text, deadline_text,
                          STATUS_LABELS[Status(status)] if status else "", results.get(task.id, "")])
     _finish_rows(appendix)
 

@@ -28,6 +28,8 @@ _QUARTER_LABEL = re.compile(r"^quy\s+(iv|iii|ii|i|[1-4])" + _OF_YEAR)
 _MONTH_LABEL = re.compile(r"^(?:thang\s+)?(\d{1,2})" + _OF_YEAR)
 _HALF_LABEL = re.compile(r"^6 thang(?: (dau|cuoi))? nam\s*(\d{4})$")
 _YEAR_LABEL = re.compile(r"^nam\s+(\d{4})$")
+_NINE_MONTHS = re.compile(r"^9 thang(?: dau nam| nam)?(?:\s*/?\s*(\d{4}))?$")
+_LEADING_ZERO = re.compile(r"^0(\d)\b")  # "06 tháng", "09 tháng"
 
 
 class InvalidPeriod(ValueError):
@@ -109,6 +111,27 @@ def parse_period(text: str) -> Period:
         return Period("year", int(match[1]), 1)
     raise InvalidPeriod(f"Kỳ “{text}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1, 2026 hoặc Tháng 6/2026, "
                         "Quý II/2026, 6 tháng đầu năm 2026, Năm 2026.")
+
+
+def parse_period_in_year(text: str, year: int) -> Period:
+    """A period as a report's column header or cell may name it, the year left to the plan's:
+    "6 tháng", "06 tháng đầu năm" (the first half), "Quý II", "Tháng 6", "Năm", "Cả năm"; and
+    "9 tháng" (the first nine months), kept as the third quarter, the period whose end they share,
+    as a value stands for its period's end. With its year it reads as `parse_period` does. Raises
+    `parse_period`'s InvalidPeriod when neither reads."""
+    folded = _LEADING_ZERO.sub(r"\1", fold(text)).removeprefix("ca ")
+    if match := _NINE_MONTHS.match(folded):
+        return Period("quarter", int(match[1] or year), 3)
+    try:
+        return parse_period(text)
+    except InvalidPeriod as exc:
+        refusal = exc
+    for completed in (folded, f"{folded} {year}", f"{folded}/{year}", f"{folded} nam {year}"):
+        try:
+            return parse_period(completed)
+        except InvalidPeriod:
+            continue
+    raise refusal
 
 
 def _from_key(key: str, match: re.Match) -> Period:

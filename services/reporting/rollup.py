@@ -9,6 +9,15 @@ Rules (DOMAIN.md), each stated once here:
 - Ongoing tasks ("Thường xuyên") have no deadline, are never overdue and are counted apart.
 - As of a date, each assignment contributes the state whose validity interval covers the end of
   that day; before its first update a task is "Chưa thực hiện".
+- Changing the plan during the year (services.plans.editing), by day, the same live and as of:
+  a task counts on a day when it was added by then (`added_on`, None: from the plan's start) and
+  not yet withdrawn (`withdrawn_on` after the day); an assignment counts while its task counts,
+  until its `ended_on` (a lead removed or replaced), and from its first state (a lead added during
+  the year opens its first state on the day it takes effect).
+- A deadline extended by a decision counts from its effective day: as of a day, a task is judged by
+  the `task_deadlines` row covering that day, else by its own deadline (a task without extension has
+  no rows; with one, its rows cover every day and the task row holds the deadline in force today).
+  So a rollup as of a day before the decision still shows the task overdue by the printed deadline.
 """
 from __future__ import annotations
 
@@ -21,7 +30,7 @@ from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from models import Agency, Assignment, AssignmentState, Plan, Section, Task
+from models import Agency, Assignment, AssignmentState, Plan, Section, Task, TaskDeadline
 from services.common.clock import today
 from services.plans.deadlines import DeadlineKind, quarter_end
 from services.plans.statuses import STATUS_LABELS, Status
@@ -82,17 +91,58 @@ def _last_ended_quarter_start(plan_year: int, as_of: date) -> date | None:
     return date(plan_year, ended[-1] * 3 - 2, 1)
 
 
-def _assignment_states(plan: Plan, as_of: date | None):
-    """One row per assignment of the plan: its status as of the date (or now) and last update."""
+def task_in_force(day: date):
+    """SQL condition on Task: the task counts on `day` (added by then, not withdrawn yet)."""
+    return and_(or_(Task.added_on.is_(None), Task.added_on <= day),
+                or_(Task.withdrawn_on.is_(None), Task.withdrawn_on > day))
+
+
+def assignment_in_force(day: date):
+    """SQL condition on Assignment: not ended by `day` (its lead still leads)."""
+    return or_(Assignment.ended_on.is_(None), Assignment.ended_on > day)
+
+
+def tasks_in_force(plan: Plan, as_of: date | None = None, *, counted_only: bool = True):
+    """Every task of the plan (sub-items too) that counts at the end of `as_of` (None: today), with
+    the deadline in force that day: due_date, kind, deadline_text. `counted_only=False` keeps the
+    tasks that do not count that day (added later, withdrawn)."""
+    columns = [Task.id.label("task_id"), Task.root_id, Task.parent_id, Task.section_id]
+    counted = [task_in_force(as_of or today())] if counted_only else []
+    if as_of is None:
+        return (select(*columns, Task.due_date, Task.deadline_kind.label("kind"), Task.deadline_text)
+                .where(Task.plan_id == plan.id, *counted).subquery("tasks_in_force"))
+    extended = TaskDeadline.id.is_not(None)
+    return (
+        select(*columns,
+               case((extended, TaskDeadline.due_date), else_=Task.due_date).label("due_date"),
+               case((extended, TaskDeadline.deadline_kind), else_=Task.deadline_kind).label("kind"),
+               case((extended, TaskDeadline.deadline_text), else_=Task.deadline_text).label("deadline_text"))
+        .outerjoin(TaskDeadline, and_(
+            TaskDeadline.task_id == Task.id,
+            or_(TaskDeadline.valid_from.is_(None), TaskDeadline.valid_from <= as_of),
+            or_(TaskDeadline.valid_to.is_(None), TaskDeadline.valid_to > as_of),
+        ))
+        .where(Task.plan_id == plan.id, *counted)
+        .subquery("tasks_in_force")
+    )
+
+
+def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int] | None = None):
+    """One row per assignment that counts: its status as of the date (or now), last update and its
+    task's deadline then. Given `assignment_ids`, exactly those, whether they count or not (a form
+    opened before its task was withdrawn is still judged by the same rules)."""
+    tasks = tasks_in_force(plan, as_of, counted_only=assignment_ids is None)
+    chosen = assignment_in_force(as_of or today()) if assignment_ids is None else Assignment.id.in_(assignment_ids)
+    task_columns = [tasks.c.root_id, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text]
     if as_of is None:
         return (
             select(
                 Assignment.id.label("assignment_id"), Assignment.task_id, Assignment.agency_id,
                 Assignment.status, Assignment.completed_on, Assignment.review_state,
-                Assignment.updated_at.label("last_update"),
+                Assignment.updated_at.label("last_update"), *task_columns,
             )
-            .join(Task, Task.id == Assignment.task_id)
-            .where(Task.plan_id == plan.id)
+            .join(tasks, tasks.c.task_id == Assignment.task_id)
+            .where(chosen)
             .subquery("states")
         )
     cutoff = _end_of_day(as_of)
@@ -102,15 +152,15 @@ def _assignment_states(plan: Plan, as_of: date | None):
             Assignment.id.label("assignment_id"), Assignment.task_id, Assignment.agency_id,
             AssignmentState.status, AssignmentState.completed_on, AssignmentState.review_state,
             case((AssignmentState.valid_from == plan_start, None),
-                 else_=AssignmentState.valid_from).label("last_update"),
+                 else_=AssignmentState.valid_from).label("last_update"), *task_columns,
         )
-        .join(Task, Task.id == Assignment.task_id)
+        .join(tasks, tasks.c.task_id == Assignment.task_id)
         .join(AssignmentState, and_(
             AssignmentState.assignment_id == Assignment.id,
             AssignmentState.valid_from < cutoff,
             or_(AssignmentState.valid_to.is_(None), AssignmentState.valid_to >= cutoff),
         ))
-        .where(Task.plan_id == plan.id)
+        .where(chosen)
         .subquery("states")
     )
 
@@ -171,20 +221,18 @@ def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Sele
 
 
 def _task_units(plan: Plan, as_of: date | None):
-    """Top-level tasks with their rolled-up status (the sub-item rule) and dates."""
+    """Top-level tasks that count, with their rolled-up status (the sub-item rule) and dates."""
     states = _assignment_states(plan, as_of)
     parts = (
         select(
-            Task.root_id.label("root_id"),
+            states.c.root_id,
             func.count(states.c.assignment_id).label("n_parts"),
             func.sum(case((_is_done(states), 1), else_=0)).label("n_done"),
             func.sum(case((states.c.status == Status.NOT_STARTED.value, 1), else_=0)).label("n_not_started"),
             func.max(states.c.completed_on).label("completed_on"),
             func.max(states.c.last_update).label("last_update"),
         )
-        .join(states, states.c.task_id == Task.id)
-        .where(Task.plan_id == plan.id)
-        .group_by(Task.root_id)
+        .group_by(states.c.root_id)
         .subquery("parts")
     )
     rolled = case(
@@ -192,29 +240,29 @@ def _task_units(plan: Plan, as_of: date | None):
         (or_(parts.c.n_parts.is_(None), parts.c.n_not_started == parts.c.n_parts), Status.NOT_STARTED.value),
         else_=Status.IN_PROGRESS.value,
     )
+    tasks = tasks_in_force(plan, as_of)
     return (
         select(
-            Task.id.label("task_id"), Task.section_id, rolled.label("status"),
-            func.coalesce(parts.c.n_parts, 0).label("n_parts"),
-            func.coalesce(parts.c.n_done, 0).label("n_done"), parts.c.completed_on, Task.due_date, Task.deadline_kind.label("kind"), parts.c.last_update,
+            tasks.c.task_id, tasks.c.section_id, rolled.label("status"),
+            func.coalesce(parts.c.n_parts, 0).label("n_parts"), func.coalesce(parts.c.n_done, 0).label("n_done"),
+            parts.c.completed_on, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text, parts.c.last_update,
         )
-        .outerjoin(parts, parts.c.root_id == Task.id)
-        .where(Task.plan_id == plan.id, Task.parent_id.is_(None))
+        .outerjoin(parts, parts.c.root_id == tasks.c.task_id)
+        .where(tasks.c.parent_id.is_(None))
         .subquery("units")
     )
 
 
-def _assignment_units(plan: Plan, as_of: date | None):
-    states = _assignment_states(plan, as_of)
+def _assignment_units(plan: Plan, as_of: date | None, assignment_ids: list[int] | None = None):
+    states = _assignment_states(plan, as_of, assignment_ids)
     effective = case((_is_done(states), Status.DONE.value),
                      (states.c.status == Status.DONE.value, Status.IN_PROGRESS.value),
                      else_=states.c.status)
     return (
         select(
-            states.c.assignment_id, states.c.agency_id, effective.label("status"), states.c.completed_on, Task.due_date,
-            Task.deadline_kind.label("kind"), states.c.last_update,
+            states.c.assignment_id, states.c.agency_id, effective.label("status"), states.c.completed_on,
+            states.c.due_date, states.c.kind, states.c.deadline_text, states.c.last_update,
         )
-        .join(Task, Task.id == states.c.task_id)
         .subquery("units")
     )
 
@@ -240,19 +288,22 @@ def _category(unit, plan: Plan, as_of: date, category: str):
 
 def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
                   due_between: tuple[date, date] | None = None) -> Select:
-    """Ids and rolled-up status of the top-level tasks behind `plan_rollup(...)[category]`."""
+    """Ids, rolled-up status and deadline then (due_date, deadline_text) of the top-level tasks
+    behind `plan_rollup(...)[category]`."""
     units = _task_units(plan, as_of)
-    query = select(units.c.task_id, units.c.status).where(_category(units, plan, as_of or today(), category))
+    query = select(units.c.task_id, units.c.status, units.c.due_date, units.c.deadline_text) \
+        .where(_category(units, plan, as_of or today(), category))
     if due_between is not None:
         query = query.where(units.c.due_date.between(*due_between))
     return query
 
 
 def assignments_counted(plan: Plan, category: str, as_of: date | None = None) -> Select:
-    """Ids and effective status of the assignments behind `agency_rollup(...)[category]`."""
+    """Ids, effective status, last update and deadline then (due_date, deadline_text) of the
+    assignments behind `agency_rollup(...)[category]`."""
     units = _assignment_units(plan, as_of)
-    return select(units.c.assignment_id, units.c.status, units.c.last_update) \
-        .where(_category(units, plan, as_of or today(), category))
+    return select(units.c.assignment_id, units.c.status, units.c.last_update, units.c.due_date,
+                  units.c.deadline_text).where(_category(units, plan, as_of or today(), category))
 
 
 class Situation(StrEnum):
@@ -286,8 +337,10 @@ def assignment_situations(
     assignment_ids: Iterable[int] | None = None, as_of: date | None = None, day: date | None = None,
 ) -> dict[int, AssignmentSituation]:
     """Per assignment, by the same rules as the counts (one agency's, or the given ids): the state
-    as of the end of `as_of` (None: the live state, cheaper), judged on `day` (default: as_of or today)."""
-    units = _assignment_units(plan, as_of)
+    as of the end of `as_of` (None: the live state, cheaper), judged on `day` (default: as_of or today).
+    Given ids, those assignments even if they no longer count (a task withdrawn while its form was open)."""
+    ids = list(assignment_ids) if assignment_ids is not None else None
+    units = _assignment_units(plan, as_of, ids)
     day = day or as_of or today()
     rule = _classification(units, plan, day)
     situation = case(
@@ -302,8 +355,6 @@ def assignment_situations(
                    case((rule["due_soon"], True), else_=False).label("due_soon"))
     if agency_id is not None:
         query = query.where(units.c.agency_id == agency_id)
-    if assignment_ids is not None:
-        query = query.where(units.c.assignment_id.in_(list(assignment_ids)))
     return {
         row.assignment_id: AssignmentSituation(Situation(row.situation), bool(row.passed), bool(row.due_soon))
         for row in session.execute(query)

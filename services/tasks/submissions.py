@@ -22,8 +22,10 @@ from models import Agency, Assignment, Plan, ReportSnapshot, ReportSubmission, T
 from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency, require_province
 from services.common.inputs import strict_int
 from services.common.queries import agency_province
+from services.plans.catalogue import ensure_open
 from services.plans.statuses import Status
 from services.reporting.periods import Period, reporting_period
+from services.reporting.rollup import assignment_in_force, task_in_force
 from services.tasks.history import record_change
 
 
@@ -66,7 +68,8 @@ def report_status(session: Session, actor: Actor, plan: Plan, agency_id: int, to
         select(func.count(Assignment.id),
                func.coalesce(func.sum(case((needs_update(period.start), 1), else_=0)), 0))
         .join(Task, Task.id == Assignment.task_id)
-        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id, task_in_force(today),
+               assignment_in_force(today))
     ).one()
     row = session.execute(
         select(ReportSubmission, User.full_name, User.username)
@@ -81,13 +84,15 @@ def report_status(session: Session, actor: Actor, plan: Plan, agency_id: int, to
     return ReportStatus(period, deadline, (deadline - today).days, int(total), int(pending), submission)
 
 
-def _snapshot(session: Session, plan: Plan, agency_id: int) -> list[dict]:
-    """The agency's assignments in the plan as they stand; empty for an agency that leads none."""
+def _snapshot(session: Session, plan: Plan, agency_id: int, day: date) -> list[dict]:
+    """The agency's assignments in the plan as they stand on `day` (withdrawn tasks and ended
+    leads left out); empty for an agency that leads none."""
     rows = session.execute(
         select(Assignment.id, Task.stt, Assignment.status, Assignment.progress, Assignment.result,
                Assignment.delay_reason, Assignment.note, Assignment.updated_at)
         .join(Task, Task.id == Assignment.task_id)
-        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id, task_in_force(day),
+               assignment_in_force(day))
         .order_by(Task.position, Assignment.id)
     ).all()
     return [
@@ -126,12 +131,13 @@ class SubmitResult:
 
 def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, when: datetime) -> SubmitResult:
     """Record (or re-record) the agency's report for the current period. Only an agency that leads
-    assignments in the plan reports (not a group such as "Các sở, ngành")."""
+    assignments in the plan reports (not a group such as "Các sở, ngành"), and not to an archived plan."""
     if strict_int(agency_id) is None or session.get(Agency, agency_id) is None:
         raise NotAllowed("agency missing or malformed")
     require_province(actor, plan.province_id, "the plan")
     if not can_act_for_agency(actor, agency_id, agency_province(session, agency_id)):
         raise NotAllowed(f"user {actor.username} may not report for agency {agency_id}")
+    ensure_open(plan)
     period = current_period(plan, when.date())
     is_late = when.date() > period.deadline(plan.report_deadline_day)
     submission = session.scalar(
@@ -140,7 +146,7 @@ def submit_report(session: Session, actor: Actor, plan: Plan, agency_id: Any, wh
             ReportSubmission.period == period.key,
         ).with_for_update()
     )
-    assignments = _snapshot(session, plan, agency_id)
+    assignments = _snapshot(session, plan, agency_id, when.date())
     if not assignments:
         raise NotAllowed(f"agency {agency_id} has no assignment in plan {plan.id}")
     body = json.dumps(assignments, ensure_ascii=False)

@@ -2,9 +2,9 @@
 
 The form sends untrusted values (any JSON a client can forge). `validate_update` turns them into a
 `ValidUpdate` or Vietnamese messages per field and never raises. `save_update` checks who may
-write, refuses a stale or missing version with the current values (QUALITY.md I1), and applies the
-change through services.tasks.history, so the row, its state interval and the change log are written
-together or not at all.
+write and that the plan is not archived, refuses a stale or missing version with the current values
+(QUALITY.md I1), and applies the change through services.tasks.history, so the row, its state
+interval and the change log are written together or not at all.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Assignment, Plan, Task
@@ -21,9 +22,10 @@ from services.common.clock import now
 from services.common.inputs import clean_text, strict_int
 from services.common.queries import agency_province, vn_date
 from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
+from services.plans.catalogue import ensure_open
 from services.plans.deadlines import parse_date
 from services.plans.statuses import STATUS_LABELS, Status, status_from
-from services.reporting.rollup import assignment_situations
+from services.reporting.rollup import assignment_in_force, assignment_situations, task_in_force
 from services.tasks.history import apply_assignment_change
 
 TEXT_FIELDS = ("result", "delay_reason", "note")
@@ -169,6 +171,16 @@ def _load_for_update(session: Session, actor: Actor, assignment_id: Any) -> Assi
     return assignment
 
 
+NOT_IN_FORCE_MESSAGE = ("Nhiệm vụ đã được rút khỏi kế hoạch, hoặc đơn vị không còn chủ trì nhiệm vụ này, nên không cập "
+                        "nhật được. Hãy tải lại trang.")
+
+
+def _in_force(session: Session, assignment: Assignment, day: date) -> bool:
+    """Whether the assignment still counts (a form left open while the plan changed may be stale)."""
+    return session.scalar(select(Assignment.id).join(Task, Task.id == Assignment.task_id).where(
+        Assignment.id == assignment.id, task_in_force(day), assignment_in_force(day))) is not None
+
+
 def save_update(
     session: Session, actor: Actor, assignment_id: Any, version: Any, raw: Mapping[str, Any],
     *, when: datetime | None = None,
@@ -179,7 +191,11 @@ def save_update(
     work already holds the database write lock), so two saves of one version cannot both pass.
     """
     assignment = _load_for_update(session, actor, assignment_id)
+    plan = session.get(Plan, session.get(Task, assignment.task_id).plan_id)
+    ensure_open(plan)
     current = form_values(assignment)
+    if not _in_force(session, assignment, (when or now()).date()):
+        return SaveResult(Outcome.INVALID, assignment.version, current=current, message=NOT_IN_FORCE_MESSAGE)
     if strict_int(version) is None:
         return SaveResult(Outcome.CONFLICT, assignment.version, current=current,
                           message=f"{NO_VERSION_MESSAGE} nhiệm vụ.")
@@ -191,8 +207,6 @@ def save_update(
             "bên dưới rồi bấm Lưu lại nếu vẫn muốn ghi."))
 
     when = when or now()
-    task = session.get(Task, assignment.task_id)
-    plan = session.get(Plan, task.plan_id)
     situation = assignment_situations(session, plan, assignment_ids=[assignment.id], day=when.date())[assignment.id]
     update, errors = validate_update(raw, deadline_passed=situation.deadline_passed,
                                      today=when.date(), plan_start=plan.starts_on)

@@ -12,14 +12,23 @@ from sqlalchemy.orm import Session, aliased
 
 from models import Agency, Assignment, ChangeLog, Plan, Section, Task, TaskCoordinator, User
 from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from services.common.clock import today
 from services.common.inputs import id_from_text, strict_int
 from services.common.queries import agency_province, plan_agencies, vn_date
 from services.common.text import fold
 from services.plans.agencies import groups_of
+from services.plans.catalogue import archived_message
 from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
 from services.plans.statuses import STATUS_LABELS, Status, status_from
 from services.reporting.periods import period_containing
-from services.reporting.rollup import SITUATION_LABELS, Situation, assignment_situations, task_progress
+from services.reporting.rollup import (
+    SITUATION_LABELS,
+    Situation,
+    assignment_in_force,
+    assignment_situations,
+    task_in_force,
+    task_progress,
+)
 from services.tasks.history import SOURCE_LABELS
 from services.tasks.submissions import current_period, needs_update
 from services.tasks.updates import FIELD_LABELS, display_value, form_values
@@ -104,7 +113,8 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
         .outerjoin(Section, Section.id == Task.section_id)
         .outerjoin(User, User.id == Assignment.updated_by_id)
         .outerjoin(group, group.id == Assignment.via_group_id)
-        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id)
+        .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id, task_in_force(today),
+               assignment_in_force(today))
         .order_by(Task.position)
     ).all()
     situations = assignment_situations(session, plan, agency_id=agency_id, day=today)
@@ -153,11 +163,13 @@ def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int)
     lead, read-only, with the lead's rolled-up status and the latest note any lead agency wrote."""
     _require_view(session, actor, agency_id)
     named = {agency_id} | groups_of(session, agency_id)
+    day = today()
     tasks = session.scalars(
         select(Task)
         .join(TaskCoordinator, TaskCoordinator.task_id == Task.id)
-        .where(Task.plan_id == plan.id, TaskCoordinator.agency_id.in_(named),
-               Task.id.not_in(select(Assignment.task_id).where(Assignment.agency_id == agency_id)))
+        .where(Task.plan_id == plan.id, TaskCoordinator.agency_id.in_(named), task_in_force(day),
+               Task.id.not_in(select(Assignment.task_id).where(Assignment.agency_id == agency_id,
+                                                               assignment_in_force(day))))
         .distinct().order_by(Task.position)
     ).all()
     if not tasks:
@@ -167,7 +179,8 @@ def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int)
     for task_id, lead, note, result, updated_at in session.execute(
         select(Assignment.task_id, Agency.name, Assignment.note, Assignment.result, Assignment.updated_at)
         .join(Agency, Agency.id == Assignment.agency_id)
-        .where(Assignment.task_id.in_([t.id for t in tasks]), Assignment.updated_at.is_not(None))
+        .where(Assignment.task_id.in_([t.id for t in tasks]), Assignment.updated_at.is_not(None),
+               assignment_in_force(day))
         .order_by(Assignment.updated_at.desc())
     ):
         latest.setdefault(task_id, (lead, note or result, updated_at))
@@ -187,8 +200,11 @@ def coordinated_rows(session: Session, actor: Actor, plan: Plan, agency_id: int)
 
 def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today: date) -> dict:
     """What the update form shows: the task, the saved values, the version and whether the actor
-    may edit (a leader, or the secretariat for another province's data, only reads)."""
+    may edit (a leader, or the secretariat for another province's data, only reads; nobody edits a
+    part that no longer counts: its task withdrawn or its lead replaced)."""
     assignment = _visible_assignment(session, actor, assignment_id)
+    in_force = session.scalar(select(Assignment.id).join(Task, Task.id == Assignment.task_id).where(
+        Assignment.id == assignment.id, task_in_force(today), assignment_in_force(today))) is not None
     task = session.get(Task, assignment.task_id)
     plan = session.get(Plan, task.plan_id)
     section = session.get(Section, task.section_id) if task.section_id else None
@@ -210,7 +226,9 @@ def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today:
         "situation_label": SITUATION_LABELS[state.situation],
         "deadline_passed": state.deadline_passed,
         "values": form_values(assignment),
-        "can_edit": can_act_for_agency(actor, assignment.agency_id, agency.province_id),
+        "archived": archived_message(plan) if plan.archived_at else "",  # read-only, whoever asks
+        "can_edit": in_force and plan.archived_at is None
+        and can_act_for_agency(actor, assignment.agency_id, agency.province_id),
     }
 
 
