@@ -8,12 +8,11 @@ answer carries it, and nothing logs it. The focal points' list is stored as the 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.files import failure, upload_dir
+from callbacks.files import failure, preview_upload, upload_dir
 from callbacks.guard import Policy, guarded_callback, refuse
 from layouts import accounts as view
 from layouts.controls import alert
@@ -26,7 +25,7 @@ from services.common.clock import today
 from services.common.inputs import id_from_text
 from services.plans.agencies import provinces_for
 from services.plans.spreadsheet import ImportFailed
-from services.plans.uploads import decode_upload, store_upload, stored_upload
+from services.plans.uploads import discard_upload, stored_upload
 
 PAGE = view.PAGE
 READ_ACCOUNTS = Policy(PLAN_WRITE_ROLES, description="Quản trị, Tổ giúp việc: xem tài khoản trong tỉnh")
@@ -121,25 +120,19 @@ def act(actor: Actor, db: Database, _reset, _deactivate, _reactivate, _unlock, s
 def receive_sheet(actor: Actor, db: Database, contents, filename, province):
     """Returns (stored list, preview rows, preview style, confirm disabled, message): every row of
     the list checked; nothing is created."""
-    try:
-        data, suffix = decode_upload(contents, filename)
-        token = store_upload(upload_dir(), actor.id, data, suffix)
-        sheet = management.read_account_sheet(stored_upload(upload_dir(), actor.id, token))
+    def check(path):
+        sheet = management.read_account_sheet(path)
         with db.read() as session:
-            check = management.check_sheet(session, actor, province, sheet)
+            return management.check_sheet(session, actor, province, sheet)
+    try:
+        shown = preview_upload(actor.id, contents, filename, check, f"{PAGE}-sheet-alert", "chưa tạo tài khoản nào")
     except NotAllowed as exc:
         refuse(str(exc))
-    except ImportFailed as exc:
-        return None, [], view.HIDDEN, True, failure(exc, f"{PAGE}-sheet-alert")
-    name = Path(str(filename)).name
-    if check.errors:
-        lines = [str(e) for e in check.errors]
-        message = alert(f"“{name}”: {len(check.rows)} dòng, {len(lines)} lỗi. Sửa tệp rồi tải lại; chưa tạo tài "
-                        "khoản nào.", "danger", lines[:200], f"{PAGE}-sheet-alert")
-        return None, check.rows, SHOWN, True, message
-    message = alert(f"“{name}”: {len(check.rows)} tài khoản, không có lỗi. Bấm “Tạo các tài khoản” để tạo.",
+    if shown.token is None:
+        return None, shown.rows, (SHOWN if shown.rows else view.HIDDEN), True, shown.refusal
+    message = alert(f"“{shown.name}”: {len(shown.rows)} tài khoản, không có lỗi. Bấm “Tạo các tài khoản” để tạo.",
                     "info", None, f"{PAGE}-sheet-alert")
-    return {"token": token, "name": name}, check.rows, SHOWN, False, message
+    return {"token": shown.token, "name": shown.name}, shown.rows, SHOWN, False, message
 
 
 def confirm_sheet(actor: Actor, db: Database, _clicks, stored, province):
@@ -148,8 +141,7 @@ def confirm_sheet(actor: Actor, db: Database, _clicks, stored, province):
     if not isinstance(stored, dict):
         raise PreventUpdate
     try:
-        path = stored_upload(upload_dir(), actor.id, stored.get("token"))
-        sheet = management.read_account_sheet(path)
+        sheet = management.read_account_sheet(stored_upload(upload_dir(), actor.id, stored.get("token")))
         with db.write() as session:
             issued = management.create_from_sheet(session, actor, province, sheet)
     except NotAllowed as exc:
@@ -158,7 +150,7 @@ def confirm_sheet(actor: Actor, db: Database, _clicks, stored, province):
         return no_update, failure(exc, f"{PAGE}-confirm-alert"), True, no_update, no_update
     except DatabaseBusy:
         return no_update, alert(BUSY, "warning", None, f"{PAGE}-confirm-alert"), False, no_update, no_update
-    path.unlink(missing_ok=True)  # done with; it holds people's contacts
+    discard_upload(upload_dir(), actor.id, stored.get("token"))  # used up; it holds people's contacts
     filename = f"tai-khoan-moi-{today():%Y%m%d}.xlsx"
     download = dcc.send_bytes(management.issued_workbook(issued), filename)
     message = alert(f"Đã tạo {len(issued)} tài khoản. Mật khẩu tạm thời có trong tệp “{filename}” vừa tải về và "

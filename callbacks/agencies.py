@@ -7,13 +7,12 @@ writing, then loaded all or nothing.
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.accounts import BUSY, SHOWN, load_scope
-from callbacks.files import failure, upload_dir
+from callbacks.files import failure, preview_upload, upload_dir
 from callbacks.guard import Policy, guarded_callback, refuse
 from layouts import agencies as view
 from layouts.controls import alert
@@ -21,9 +20,9 @@ from models import Database
 from models.base import DatabaseBusy
 from services.accounts.permissions import PLAN_WRITE_ROLES, Actor, NotAllowed
 from services.common.inputs import id_from_text
-from services.plans.agencies import AgencyEditor, read_commune_sheet
+from services.plans.agencies import AgencyEditor, MembersChanged, MembersSaved, read_commune_sheet
 from services.plans.spreadsheet import ImportFailed
-from services.plans.uploads import decode_upload, store_upload, stored_upload
+from services.plans.uploads import discard_upload, stored_upload
 
 PAGE = view.PAGE
 READ_DIRECTORY = Policy(PLAN_WRITE_ROLES, description="Quản trị, Tổ giúp việc: xem danh mục cơ quan để sửa")
@@ -53,10 +52,16 @@ def list_directory(actor: Actor, db: Database, province, search, _refresh):
     return rows, agencies, agencies, agencies, groups, groups, chosen
 
 
+def _loaded(group, members: list[int]) -> dict:
+    """What the page keeps of a group's members as loaded, and sends back with the save."""
+    return {"group": str(group), "members": members}
+
+
 def show_members(actor: Actor, db: Database, group, province):
-    """Returns (member options, the group's members): every current agency but the group itself."""
+    """Returns (member options, the group's members, the members as loaded): every current agency
+    but the group itself."""
     if group in (None, "") or province in (None, ""):
-        return [], []
+        return [], [], None
     try:
         with db.read() as session:
             editor = AgencyEditor(session, actor, province)
@@ -65,8 +70,8 @@ def show_members(actor: Actor, db: Database, group, province):
     except NotAllowed as exc:
         refuse(str(exc))
     except ValueError:
-        return [], []
-    return options, [str(m) for m in members]
+        return [], [], None
+    return options, [str(m) for m in members], _loaded(group, members)
 
 
 def _write(actor: Actor, db: Database, province, message_id: str, change):
@@ -110,42 +115,49 @@ def merge(actor: Actor, db: Database, _clicks, province, source, target):
     return _write(actor, db, province, f"{PAGE}-merge-alert", change)
 
 
-def save_members(actor: Actor, db: Database, _clicks, province, group, members):
-    """Returns (message, refresh)."""
+def save_members(actor: Actor, db: Database, _clicks, province, group, members, loaded):
+    """Returns (message, refresh, members shown, members as loaded). Saved only if the group's
+    members are still those the page loaded; otherwise the page shows them as they now are."""
+    loaded_ids = loaded.get("members") if isinstance(loaded, dict) and loaded.get("group") == group else None
+    saved: list[MembersSaved] = []
+
     def change(editor: AgencyEditor) -> str:
-        added, removed = editor.set_members(group, members)
+        saved.append(editor.set_members(group, members, loaded_ids))
+        added, removed = saved[0].added, saved[0].removed
         if not added and not removed:
             return "Thành viên của nhóm không thay đổi."
         parts = ([f"thêm {', '.join(added)}"] if added else []) + ([f"bỏ {', '.join(removed)}"] if removed else [])
         return f"Đã lưu thành viên của nhóm: {'; '.join(parts)}."
-    return _write(actor, db, province, f"{PAGE}-members-alert", change)
+    try:
+        shown, refresh = _write(actor, db, province, f"{PAGE}-members-alert", change)
+    except MembersChanged as exc:
+        return (alert(str(exc), "warning", None, f"{PAGE}-members-alert"), secrets.token_hex(4),
+                [str(m) for m in exc.current], _loaded(group, exc.current))
+    if refresh is no_update:
+        return shown, refresh, no_update, no_update
+    return shown, refresh, no_update, _loaded(group, saved[0].members)
 
 
 def receive_communes(actor: Actor, db: Database, contents, filename, province, group):
     """Returns (stored list, preview rows, preview style, confirm disabled, message): nothing written."""
     message_id = f"{PAGE}-communes-alert"
-    try:
-        data, suffix = decode_upload(contents, filename)
-        token = store_upload(upload_dir(), actor.id, data, suffix)
-        sheet = read_commune_sheet(stored_upload(upload_dir(), actor.id, token))
+
+    def check(path):
+        sheet = read_commune_sheet(path)
         with db.read() as session:
-            check = AgencyEditor(session, actor, province).check_communes(group, sheet)
+            return AgencyEditor(session, actor, province).check_communes(group, sheet)
+    try:
+        shown = preview_upload(actor.id, contents, filename, check, message_id, "chưa nạp gì")
     except NotAllowed as exc:
         refuse(str(exc))
-    except ImportFailed as exc:
-        return None, [], view.HIDDEN, True, failure(exc, message_id)
     except ValueError as exc:
         return None, [], view.HIDDEN, True, alert(str(exc), "danger", None, message_id)
-    name = Path(str(filename)).name
-    if check.errors:
-        lines = [str(e) for e in check.errors]
-        return None, check.rows, SHOWN, True, alert(
-            f"“{name}”: {len(check.rows)} dòng, {len(lines)} lỗi. Sửa tệp rồi tải lại; chưa nạp gì.", "danger",
-            lines[:200], message_id)
-    new = sum(1 for row in check.rows if row["action"] == "Thêm mới")
-    return {"token": token, "group": group}, check.rows, SHOWN, False, alert(
-        f"“{name}”: {len(check.rows)} xã, phường ({new} chưa có trong danh mục), không có lỗi. Bấm “Nạp vào danh "
-        "mục” để ghi.", "info", None, message_id)
+    if shown.token is None:
+        return None, shown.rows, (SHOWN if shown.rows else view.HIDDEN), True, shown.refusal
+    new = sum(1 for row in shown.rows if row["action"] == "Thêm mới")
+    return {"token": shown.token, "group": group}, shown.rows, SHOWN, False, alert(
+        f"“{shown.name}”: {len(shown.rows)} xã, phường ({new} chưa có trong danh mục), không có lỗi. Bấm “Nạp vào "
+        "danh mục” để ghi.", "info", None, message_id)
 
 
 def confirm_communes(actor: Actor, db: Database, _clicks, stored, province):
@@ -163,6 +175,8 @@ def confirm_communes(actor: Actor, db: Database, _clicks, stored, province):
         return f"Đã nạp danh sách: {added} xã, phường mới vào danh mục, {joined} đơn vị vào nhóm."
     shown, refresh = _write(actor, db, province, f"{PAGE}-communes-done-alert", change)
     done = refresh is not no_update
+    if done:
+        discard_upload(upload_dir(), actor.id, stored.get("token"))  # used up: confirming again loads nothing
     return shown, True, (view.HIDDEN if done else no_update), refresh
 
 
@@ -183,6 +197,7 @@ def register(app: Dash) -> None:
     guarded_callback(
         app, READ_DIRECTORY,
         Output(f"{PAGE}-members", "options"), Output(f"{PAGE}-members", "value"),
+        Output(f"{PAGE}-members-loaded", "data"),
         Input(f"{PAGE}-group", "value"), State(f"{PAGE}-province", "value"), prevent_initial_call=True,
     )(show_members)
     guarded_callback(
@@ -208,8 +223,11 @@ def register(app: Dash) -> None:
     guarded_callback(
         app, WRITE_DIRECTORY,
         Output(f"{PAGE}-members-message", "children"), Output(f"{PAGE}-refresh", "data", allow_duplicate=True),
+        Output(f"{PAGE}-members", "value", allow_duplicate=True),
+        Output(f"{PAGE}-members-loaded", "data", allow_duplicate=True),
         Input(f"{PAGE}-save-members", "n_clicks"), State(f"{PAGE}-province", "value"),
-        State(f"{PAGE}-group", "value"), State(f"{PAGE}-members", "value"), prevent_initial_call=True,
+        State(f"{PAGE}-group", "value"), State(f"{PAGE}-members", "value"), State(f"{PAGE}-members-loaded", "data"),
+        prevent_initial_call=True,
     )(save_members)
     guarded_callback(
         app, WRITE_DIRECTORY,

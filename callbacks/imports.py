@@ -24,7 +24,7 @@ from services.common.inputs import id_from_text, index_from_text, strict_int
 from services.plans import imports as engine
 from services.plans.catalogue import PLAN_KINDS, PlanArchived
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES, ImportFailed
-from services.plans.uploads import decode_upload, store_upload, stored_upload
+from services.plans.uploads import decode_upload, discard_upload, store_upload, stored_upload
 
 PAGE = view.PAGE
 READ_FOR_IMPORT = Policy(PLAN_WRITE_ROLES, description="Tổ giúp việc, quản trị: đọc tệp nhập")
@@ -89,6 +89,8 @@ def show_mapping(actor: Actor, db: Database, table_value, what, target_plan, yea
         mapping = engine.propose(table, columns)
     except ImportFailed as exc:
         return failure(exc, f"{PAGE}-mapping-alert")
+    except NotAllowed as exc:
+        refuse(str(exc))
     fields = [(c.field, c.label, c.required) for c in columns]
     return view.mapping_form(fields, list(mapping.headers), mapping.fields, [h for _, h in mapping.unused])
 
@@ -146,7 +148,8 @@ def preview(actor: Actor, db: Database, _clicks, *fields):
         refuse(str(exc))
     columns = view.TARGET_PREVIEW_COLUMNS if request["what"] == "targets" else view.TASK_PREVIEW_COLUMNS
     card = view.summary_card(shown.lines, shown.errors)
-    return SHOWN, card, shown.rows, columns, bool(shown.errors), (None if shown.errors else request), ""
+    previewed = None if shown.errors else {**request, "seen": shown.seen}
+    return SHOWN, card, shown.rows, columns, bool(shown.errors), previewed, ""
 
 
 def confirm(actor: Actor, db: Database, _clicks, request):
@@ -167,6 +170,7 @@ def confirm(actor: Actor, db: Database, _clicks, request):
     except DatabaseBusy:
         return alert("Hệ thống đang bận ghi dữ liệu khác; chưa nhập gì. Hãy bấm lại sau ít phút.", "warning", None,
                      f"{PAGE}-done-alert"), False, no_update
+    discard_upload(upload_dir(), actor.id, request["file"].get("token"))  # imported: no step reads it again
     return alert(done.message, "success", done.details, f"{PAGE}-done-alert"), True, HIDDEN
 
 

@@ -53,6 +53,7 @@ def layout(**_kwargs) -> html.Div:
         dcc.Store(id=f"{PAGE}-ready", data=True),
         dcc.Store(id=f"{PAGE}-refresh", data=0),
         dcc.Store(id=f"{PAGE}-communes"),
+        dcc.Store(id=f"{PAGE}-members-loaded"),  # the group's members as shown, sent back with the save
         html.H1("Cơ quan, đơn vị", className="h4"),
         html.P("Danh mục cơ quan, đơn vị của tỉnh mà kế hoạch giao việc. Đổi tên thì tên cũ vẫn được nhận ra khi nhập "
                "văn bản cũ; sáp nhập thì nhiệm vụ, tài khoản và lịch sử của cơ quan cũ giữ nguyên, tên của nó từ nay "

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from models import ChangeLog, Province, User
 from services.accounts import management
 from services.accounts.permissions import Actor
+from services.accounts.users import MIN_PASSWORD_LENGTH
 from services.plans.demo import DEMO_PASSWORD
 from services.plans.spreadsheet import ImportFailed, Table, TableRow
 from tests.dash_client import DashClient
@@ -121,6 +124,12 @@ def upload(dash, db, rows, header=HEADER):
                                                    "accounts-province": province_id(db)})
 
 
+def stored_files(app) -> list[str]:
+    """The uploads waiting on disk (each a list of people's contacts)."""
+    folder = Path(app.server.config["UPLOAD_DIR"])
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
 def count_users(db) -> int:
     with db.read() as s:
         return s.scalar(select(func.count(User.id)))
@@ -138,6 +147,16 @@ def change(client, current, new):
 
 
 # ---- One account --------------------------------------------------------------------------------
+
+def test_temporary_passwords_are_long_enough_readable_and_mixed():
+    passwords = [management.temporary_password() for _ in range(200)]
+    for password in passwords:
+        assert re.fullmatch(r"[a-hjkmnp-zA-HJ-NP-Z2-9]{4}(-[a-hjkmnp-zA-HJ-NP-Z2-9]{4}){2}", password), password
+        assert len(password) >= MIN_PASSWORD_LENGTH
+        assert any(c.islower() for c in password) and any(c.isupper() for c in password)
+        assert any(c.isdigit() for c in password)
+    assert len(set(passwords)) == len(passwords)
+
 
 def test_secretariat_creates_an_account_whose_temporary_password_must_be_changed(app, demo_db):
     dash = logged_in(app, "tgv")
@@ -322,6 +341,17 @@ def test_the_list_is_previewed_with_every_bad_row_and_nothing_is_created(app, de
     assert "chỉ quản trị hệ thống mới tạo được" in problems[8]
     assert "6 lỗi" in json.dumps(answer["accounts-sheet-message"], ensure_ascii=False)
     assert count_users(demo_db) == before
+    # The page holds no token for a list it cannot confirm, so the file is not kept.
+    assert stored_files(app) == []
+
+
+def test_a_list_refused_whole_is_not_kept_on_disk(app, demo_db):
+    dash = logged_in(app, "tgv")
+    for header in (["STT", "Ghi chú"], HEADER):
+        answer = response_of(upload(dash, demo_db, [["1", "", "", "", "", "", ""]], header=header))
+        assert answer["accounts-sheet"]["data"] is None
+    assert "Danh sách không có dòng nào dưới dòng tiêu đề." in json.dumps(answer, ensure_ascii=False)
+    assert stored_files(app) == []
 
 
 def test_the_service_refuses_the_whole_list_for_one_bad_row(demo_db):
@@ -348,6 +378,7 @@ def test_the_list_creates_every_account_and_hands_the_passwords_over_once(app, d
     assert [r["role"] for r in preview["accounts-preview"]["rowData"]] == [
         "Cơ quan chủ trì", "Cơ quan chủ trì", "Lãnh đạo", "Tổ giúp việc / Cơ quan thường trực"]
     stored = preview["accounts-sheet"]["data"]
+    assert len(stored_files(app)) == 1
     confirmed = dash.call(CONFIRM, 1, {"accounts-sheet": stored, "accounts-province": province_id(demo_db)})
     answer = response_of(confirmed)
     download = answer["accounts-download"]["data"]
@@ -359,6 +390,7 @@ def test_the_list_creates_every_account_and_hands_the_passwords_over_once(app, d
     assert all(cell.data_type == "s" for row in sheet.iter_rows(min_row=2) for cell in row[1:6] if cell.value)
     message = json.dumps(answer["accounts-confirm-message"], ensure_ascii=False)
     assert "Đã tạo 4 tài khoản" in message and not any(p in message for p in listed.values())
+    assert stored_files(app) == []
     for username, password in listed.items():
         client = app.server.test_client()
         assert client.post("/login", data={"username": username, "password": password}).headers["Location"] \

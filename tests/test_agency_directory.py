@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -61,6 +62,23 @@ def changes(db, entity_id: int) -> list[tuple]:
 
 def message(result, name: str) -> str:
     return json.dumps(response_of(result)[f"agencies-{name}-message"], ensure_ascii=False)
+
+
+def stored_files(app) -> list[str]:
+    """The uploads waiting on disk (each a list someone sent)."""
+    folder = Path(app.server.config["UPLOAD_DIR"])
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def show_group(dash, db, group: Agency) -> dict:
+    """The members' box as the page shows it once the group is chosen."""
+    return response_of(dash.call("agencies-group.value", str(group.id), {"agencies-province": province(db)}))
+
+
+def save_members(dash, db, group: Agency, chosen: list[Agency], loaded, clicks: int = 1) -> dict:
+    return response_of(dash.call("agencies-save-members.n_clicks", clicks, {
+        "agencies-province": province(db), "agencies-group": str(group.id),
+        "agencies-members": [str(a.id) for a in chosen], "agencies-members-loaded": loaded}))
 
 
 def communes_url(rows, header=("STT", "Tên xã, phường")) -> str:
@@ -179,26 +197,58 @@ def test_a_group_is_merged_only_into_a_group_and_a_merged_name_is_not_taken_agai
 def test_a_groups_members_are_edited_and_each_change_logged(app, demo_db):
     dash = logged_in(app, "tgv")
     group = agency(demo_db, "Các ngân hàng")
-    shown = response_of(dash.call("agencies-group.value", str(group.id), {"agencies-province": province(demo_db)}))
+    shown = show_group(dash, demo_db, group)
     assert shown["agencies-members"]["value"] == []
     assert str(group.id) not in {o["value"] for o in shown["agencies-members"]["options"]}
     finance, police = agency(demo_db, "Sở Tài chính"), agency(demo_db, "Công an tỉnh")
-    values = {"agencies-province": province(demo_db), "agencies-group": str(group.id)}
-    saved = message(dash.call("agencies-save-members.n_clicks", 1, {
-        **values, "agencies-members": [str(finance.id), str(police.id)]}), "members")
-    assert "thêm Sở Tài chính, Công an tỉnh" in saved
+    saved = save_members(dash, demo_db, group, [finance, police], shown["agencies-members-loaded"]["data"])
+    assert "thêm Sở Tài chính, Công an tỉnh" in json.dumps(saved["agencies-members-message"], ensure_ascii=False)
     assert members(demo_db, "Các ngân hàng") == {"Sở Tài chính", "Công an tỉnh"}
-    dash.call("agencies-save-members.n_clicks", 2, {**values, "agencies-members": [str(police.id)]})
+    # The page now holds the saved members as loaded, so the next save from it goes through.
+    save_members(dash, demo_db, group, [police], saved["agencies-members-loaded"]["data"], clicks=2)
     assert members(demo_db, "Các ngân hàng") == {"Công an tỉnh"}
     assert [c[:4] for c in changes(demo_db, group.id)] == [
         ("member", None, "Sở Tài chính", "tgv"), ("member", None, "Công an tỉnh", "tgv"),
         ("member", "Sở Tài chính", None, "tgv")]
     # A group cannot contain a group that contains it.
-    everyone = agency(demo_db, "Các cơ quan, đơn vị, địa phương")
-    cycle = message(dash.call("agencies-save-members.n_clicks", 3, {
-        "agencies-province": province(demo_db), "agencies-group": str(agency(demo_db, "Các sở, ngành").id),
-        "agencies-members": [str(everyone.id)]}), "members")
-    assert "không làm thành viên được" in cycle
+    everyone, departments = agency(demo_db, "Các cơ quan, đơn vị, địa phương"), agency(demo_db, "Các sở, ngành")
+    loaded = show_group(dash, demo_db, departments)["agencies-members-loaded"]["data"]
+    cycle = save_members(dash, demo_db, departments, [everyone], loaded, clicks=3)
+    assert "không làm thành viên được" in json.dumps(cycle["agencies-members-message"], ensure_ascii=False)
+
+
+def test_a_second_secretary_saving_over_a_changed_group_is_refused_and_shown_its_members(app, demo_db):
+    """QUALITY.md I1: two people with the same group open; the second save must not undo the first."""
+    group = agency(demo_db, "Các ngân hàng")
+    finance, police = agency(demo_db, "Sở Tài chính"), agency(demo_db, "Công an tỉnh")
+    first, second = logged_in(app, "tgv"), logged_in(app, "admin")
+    first_loaded = show_group(first, demo_db, group)["agencies-members-loaded"]["data"]
+    second_loaded = show_group(second, demo_db, group)["agencies-members-loaded"]["data"]
+    save_members(first, demo_db, group, [finance], first_loaded)
+    logged = changes(demo_db, group.id)
+    refused = save_members(second, demo_db, group, [police], second_loaded)
+    said = json.dumps(refused["agencies-members-message"], ensure_ascii=False)
+    assert "Nhóm “Các ngân hàng” vừa được Tổ giúp việc BCĐ (Sở Khoa học và Công nghệ) lúc " in said
+    assert "chưa được lưu" in said and "Thành viên hiện tại: Sở Tài chính." in said
+    # Nothing changed; the page shows the members as they are and holds them as loaded.
+    assert members(demo_db, "Các ngân hàng") == {"Sở Tài chính"} and changes(demo_db, group.id) == logged
+    assert refused["agencies-members"]["value"] == [str(finance.id)]
+    assert refused["agencies-members-loaded"]["data"] == {"group": str(group.id), "members": [finance.id]}
+    # Having seen them, the second adds to them: both kept.
+    save_members(second, demo_db, group, [finance, police], refused["agencies-members-loaded"]["data"], clicks=2)
+    assert members(demo_db, "Các ngân hàng") == {"Sở Tài chính", "Công an tỉnh"}
+    assert changes(demo_db, group.id)[-1] == ("member", None, "Công an tỉnh", "admin", "app")
+
+
+@pytest.mark.parametrize("loaded", [None, {"members": []}, {"group": "another", "members": []},
+                                    {"group": "GROUP", "members": ["x"]}, {"group": "GROUP", "members": "1,2"}])
+def test_a_members_save_without_the_members_as_loaded_changes_nothing(app, demo_db, loaded):
+    group = agency(demo_db, "Các ngân hàng")
+    if isinstance(loaded, dict) and loaded.get("group") == "GROUP":
+        loaded = {**loaded, "group": str(group.id)}
+    refused = save_members(logged_in(app, "tgv"), demo_db, group, [agency(demo_db, "Sở Tài chính")], loaded)
+    assert "Hãy chọn lại nhóm" in json.dumps(refused["agencies-members-message"], ensure_ascii=False)
+    assert members(demo_db, "Các ngân hàng") == set() and changes(demo_db, group.id) == []
 
 
 # ---- Communes from a list -------------------------------------------------------------------------
@@ -215,9 +265,14 @@ def test_communes_are_previewed_then_loaded_into_the_communes_group(app, demo_db
         ("UBND xã Yên Bình", "Đã có trong nhóm"), ("UBND phường Cốc Lếu", "Thêm mới"),
         ("UBND xã Mường Khương", "Thêm mới"), ("UBND xã Bảo Thắng", "Thêm mới")]
     assert members(demo_db, "UBND cấp xã") == before  # nothing written yet
+    assert len(stored_files(app)) == 1  # kept for the confirm
     done = response_of(dash.call("agencies-communes-confirm.n_clicks", 1, {
         "agencies-communes": preview["agencies-communes"]["data"], "agencies-province": province(demo_db)}))
     assert "3 xã, phường mới vào danh mục, 3 đơn vị vào nhóm" in json.dumps(done, ensure_ascii=False)
+    assert stored_files(app) == []  # used up
+    again = response_of(dash.call("agencies-communes-confirm.n_clicks", 2, {
+        "agencies-communes": preview["agencies-communes"]["data"], "agencies-province": province(demo_db)}))
+    assert "Không còn tệp" in json.dumps(again, ensure_ascii=False)
     assert members(demo_db, "UBND cấp xã") == before | {"UBND phường Cốc Lếu", "UBND xã Mường Khương",
                                                          "UBND xã Bảo Thắng"}
     assert agency(demo_db, "UBND phường Cốc Lếu").kind == "commune"
@@ -231,6 +286,9 @@ def test_communes_are_previewed_then_loaded_into_the_communes_group(app, demo_db
 
 def test_a_bad_communes_list_names_its_rows_and_loads_nothing(app, demo_db):
     dash = logged_in(app, "tgv")
+    answer = response_of(dash.call("agencies-upload.contents", communes_url([["1", "Xã Z"]]), {
+        "agencies-upload": "xa.csv", "agencies-province": province(demo_db), "agencies-commune-group": None}))
+    assert "Hãy chọn nhóm" in json.dumps(answer, ensure_ascii=False) and stored_files(app) == []
     rows = [["1", "Phường Cốc Lếu"], ["2", "Cốc San"], ["3", "phường Cốc Lếu"], ["4", "Các ngân hàng"]]
     with demo_db.read() as s:
         before = s.scalar(select(func.count(Agency.id)))
@@ -245,6 +303,12 @@ def test_a_bad_communes_list_names_its_rows_and_loads_nothing(app, demo_db):
         "agencies-upload": "xa.csv", "agencies-province": province(demo_db),
         "agencies-commune-group": str(agency(demo_db, "UBND cấp xã").id)}))
     assert "Không tìm thấy dòng tiêu đề" in json.dumps(missing, ensure_ascii=False)
+    empty = response_of(dash.call("agencies-upload.contents", communes_url([["1", ""]]), {
+        "agencies-upload": "xa.csv", "agencies-province": province(demo_db),
+        "agencies-commune-group": str(agency(demo_db, "UBND cấp xã").id)}))
+    assert "Danh sách không có xã, phường nào dưới dòng tiêu đề." in json.dumps(empty, ensure_ascii=False)
+    # No list that cannot be confirmed waits on disk: the page holds no token for it.
+    assert stored_files(app) == []
     with demo_db.read() as s:
         assert s.scalar(select(func.count(Agency.id))) == before
 

@@ -6,9 +6,10 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Agency, Plan, User
+from models import Agency, Assignment, Plan, Task, User
+from services.common.saving import Outcome
 from services.reporting.dashboard import (
     agency_table,
     compliance,
@@ -185,3 +186,48 @@ def test_export_read_back_cell_by_cell(story):
     assert overdue.max_row == 2
     agencies = {row[0].value: [c.value for c in row] for row in book["Theo đơn vị"].iter_rows(min_row=2)}
     assert agencies["Sở Tài chính"] == ["Sở Tài chính", 1, 0, 1, 0, 1, 0, "05/05/2026 09:00"]
+
+
+@pytest.mark.parametrize("effective, owed, rate", [("01/05/2026", 4, 25.0), ("25/05/2026", 5, 20.0)])
+def test_a_withdrawn_task_owes_no_report_from_its_period_on(demo_db, monkeypatch, effective, owed, rate):
+    """The agency leading only STT 13 owes the monthly reports due (on the 20th) while the task
+    counted: withdrawn on 01/05, none from May on; on 25/05, after May's deadline, May's still.
+    Earlier periods and its on-time rate keep what it did then. It leaves today's agency pickers."""
+    from services.common import queries
+    from services.common.queries import plan_agencies
+    from services.plans.editing import withdraw_task
+    from services.tasks.workspace import agency_options
+
+    monkeypatch.setattr(queries, "today", lambda: TODAY)
+    with demo_db.write() as s:
+        plan = s.scalar(select(Plan).order_by(Plan.id))
+        task = s.scalar(select(Task).where(Task.plan_id == plan.id, Task.stt == "13"))
+        (union,) = {a.agency_id for a in task.assignments}
+        assert s.scalar(select(func.count(Assignment.id)).join(Task).where(
+            Task.plan_id == plan.id, Assignment.agency_id == union)) == 1  # it leads that task only
+        secretariat = actor_from_user(s.scalar(select(User).where(User.username == "tgv")))
+        submit_report(s, secretariat, plan, union, datetime(2026, 2, 10, 10))
+    months = [f"2026-{m:02d}" for m in range(1, 12)]
+
+    def union_row():
+        with demo_db.read() as s:
+            plan = s.scalar(select(Plan).order_by(Plan.id))
+            row = next(r for r in compliance(s, plan, date(2026, 11, 25)).rows if r["id"] == union)
+            return [row[k] for k in months], row["on_time_rate"]
+
+    assert union_row() == (["Chưa nộp", "Đúng hạn", *["Chưa nộp"] * 9], 9.1)
+    with demo_db.write() as s:
+        task = s.scalar(select(Task).where(Task.plan_id == plan.id, Task.stt == "13"))
+        result = withdraw_task(s, secretariat, task.id, task.version, {
+            "reason": "Nội dung đã được thực hiện trong Đề án 06", "decision": "Thông báo số 45/TB-UBND",
+            "decided_on": "01/05/2026", "effective_on": effective}, when=datetime(2026, 5, 26, 9))
+        assert result.outcome is Outcome.SAVED, result
+    assert union_row() == (["Chưa nộp", "Đúng hạn", *["Chưa nộp"] * (owed - 2), *["Không phải nộp"] * (11 - owed)],
+                           rate)
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan).order_by(Plan.id))
+        tgv = actor_from_user(s.scalar(select(User).where(User.username == "tgv")))
+        assert union in dict(plan_agencies(s, plan, date(2026, 4, 30)))
+        assert union not in dict(plan_agencies(s, plan))  # the overdue board's filter, today
+        assert union not in {o["value"] for o in agency_options(s, tgv, plan)}
+        assert len(plan_agencies(s, plan)) == len(plan_agencies(s, plan, date(2026, 4, 30))) - 1

@@ -5,13 +5,13 @@ import base64
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from models import Assignment, Indicator, IndicatorValue, Plan, Task
+from models import Assignment, Indicator, IndicatorValue, Plan, Task, User
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES
 from tests.dash_client import DashClient
 from tests.test_province_wall import two_provinces  # noqa: F401  (fixture)
@@ -107,6 +107,9 @@ def test_secretariat_imports_a_plan_with_variant_headers_from_preview_to_confirm
 
     done = response_of(dash.call(CONFIRM, 1, {"import-previewed": shown["import-previewed"]["data"]}))
     assert "Đã tạo kế hoạch" in json.dumps(done, ensure_ascii=False)
+    # The stored file is gone once imported: confirming again imports nothing twice.
+    twice = response_of(dash.call(CONFIRM, 2, {"import-previewed": shown["import-previewed"]["data"]}))
+    assert "Không còn tệp đã tải lên" in json.dumps(twice, ensure_ascii=False)
     created = plans(demo_db)["Kế hoạch dữ liệu số 2026"]
     with demo_db.read() as s:
         plan = s.get(Plan, created)
@@ -178,6 +181,35 @@ def test_a_target_table_goes_into_a_plan_of_the_province_from_preview_to_confirm
         assert s.scalar(select(func.count(Indicator.id)).where(Indicator.plan_id == created)) == 34
 
 
+def test_a_value_entered_between_preview_and_confirm_is_never_overwritten_silently(app, demo_db):
+    """QUALITY.md I1 for imports: the confirm writes what was previewed, or nothing."""
+    from services.indicators.updates import save_value
+    from web.auth import actor_from_user
+    dash = logged_in(app, "tgv")
+    with demo_db.read() as s:
+        plan_id = s.scalar(select(Plan.id))
+    targets = (Path(__file__).parents[1] / "data" / "lao_cai_2026_phu_luc_01.xlsx").read_bytes()
+    file = response_of(upload(dash, targets, "phu-luc-01.xlsx", what="targets"))["import-file"]["data"]
+    fields = {"import-what": "targets", "import-target-plan": str(plan_id)}
+    shown = response_of(dash.post(preview_payload(dash, file, fields)))
+    assert shown["import-confirm"]["disabled"] is False
+    with demo_db.write() as s:
+        indicator = s.scalar(select(Indicator).where(Indicator.plan_id == plan_id).order_by(Indicator.id))
+        actor = actor_from_user(s.scalar(select(User).where(User.username == "tgv")))
+        saved = save_value(s, actor, indicator.id, 0, {"period": "2026-Q1", "value": "50%"},
+                           when=datetime(2026, 4, 2, 9))
+        assert not saved.errors, saved
+    with demo_db.read() as s:
+        values = s.execute(select(IndicatorValue.id, IndicatorValue.version, IndicatorValue.value_text)).all()
+    done = response_of(dash.call(CONFIRM, 1, {"import-previewed": shown["import-previewed"]["data"]}))
+    assert "vừa được cập nhật sau khi xem trước" in json.dumps(done, ensure_ascii=False)
+    with demo_db.read() as s:
+        assert s.execute(select(IndicatorValue.id, IndicatorValue.version, IndicatorValue.value_text)).all() == values
+    again = response_of(dash.post(preview_payload(dash, file, fields)))
+    done = response_of(dash.call(CONFIRM, 1, {"import-previewed": again["import-previewed"]["data"]}))
+    assert "Đã nhập mục tiêu" in json.dumps(done, ensure_ascii=False)
+
+
 def _zip_bomb(member: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -232,10 +264,17 @@ def test_another_users_upload_is_not_found_and_another_provinces_plan_is_refused
     other = logged_in(app, "admin")
     shown = response_of(other.post(preview_payload(other, file, PLAN_FIELDS)))
     assert "Không còn tệp đã tải lên" in json.dumps(shown["import-result"], ensure_ascii=False)
-    # A target table forged into Lai Châu's plan by Lào Cai's secretariat.
-    forged = preview_payload(dash, file, {**PLAN_FIELDS, "import-what": "targets",
-                                          "import-target-plan": str(two_provinces["plan"])})
-    assert dash.post(forged).status_code == 403
+    # A target table forged into Lai Châu's plan (or a plan that does not exist) by Lào Cai's secretariat:
+    # every step that names the plan refuses it, logged, never a 500.
+    for plan in (str(two_provinces["plan"]), "999999"):
+        forged = preview_payload(dash, file, {**PLAN_FIELDS, "import-what": "targets", "import-target-plan": plan})
+        assert dash.post(forged).status_code == 403
+        mapping = dash.call("import-table.value", "0", {"import-what": "targets", "import-file": file,
+                                                       "import-target-plan": plan})
+        assert mapping.status_code == 403
+        done = dash.call(CONFIRM, 1, {"import-previewed": {"file": file, "table": "0", "what": "targets",
+                                                           "target_plan": plan}})
+        assert done.status_code == 403
     with demo_db.read() as s:
         assert s.scalar(select(func.count(Indicator.id)).where(Indicator.plan_id == two_provinces["plan"])) == 1
         assert s.scalar(select(func.count(IndicatorValue.id)).join(Indicator).where(

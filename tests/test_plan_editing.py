@@ -362,10 +362,19 @@ def test_a_lead_replaced_ends_its_assignment_and_earlier_views_still_count_it(de
         assert ("Thôi giao cơ quan chủ trì", "Sở Khoa học và Công nghệ", "(trống)") in fields
         assert ("Giao thêm cơ quan chủ trì", "(trống)", "Sở Y tế") in fields
         assert ("Sở Khoa học và Công nghệ — Thôi giao từ ngày", "(trống)", "01/06/2026") in fields
-    # Giving it back reopens the same assignment (the pair task–agency is unique).
-    back = write(demo_db, edit_task, "9", {**raw, "lead_text": "Sở Khoa học và Công nghệ", "effective_on": ""},
-                 when=at(6, 10))
-    assert back.outcome is Outcome.SAVED
+    # Giving it back later would reopen the same assignment (the pair task–agency is unique) and count it
+    # over the gap, changing 05/06's figures by a decision of 10/06: refused, nothing changed.
+    before = fingerprint(demo_db)
+    later = write(demo_db, edit_task, "9", {**raw, "lead_text": "Sở Khoa học và Công nghệ", "effective_on": ""},
+                  when=at(6, 10))
+    assert later.outcome is Outcome.INVALID and "đã thôi chủ trì nhiệm vụ từ ngày 01/06/2026" in later.errors[
+        "lead_text"]
+    assert fingerprint(demo_db) == before and agency_counts(demo_db, "so-khcn", date(2026, 6, 5)).total == \
+        science.total - 1
+    # Undoing the removal from its own day (a mistake) reopens it: no day's figures are rewritten.
+    back = write(demo_db, edit_task, "9", {**raw, "lead_text": "Sở Khoa học và Công nghệ",
+                                           "effective_on": "01/06/2026"}, when=at(6, 10))
+    assert back.outcome is Outcome.SAVED, back
     with demo_db.read() as s:
         assert s.get(Assignment, old_id).ended_on is None
         assert s.scalar(select(func.count(Assignment.id)).where(Assignment.task_id == task_id,

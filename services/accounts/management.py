@@ -14,14 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
 from models import Agency, Province, User
 from services.accounts import throttle
-from services.accounts.permissions import Actor, NotAllowed, can_manage_account, can_manage_accounts
+from services.accounts.permissions import Actor, NotAllowed, can_manage_account, can_manage_province
 from services.accounts.users import (
-    MIN_PASSWORD_LENGTH,
     ROLES,
     UserError,
     create_user,
@@ -40,10 +40,10 @@ from services.plans.spreadsheet import (
     ImportFailed,
     RowError,
     TableRow,
-    propose_mapping,
-    read_tables,
-    rows_below,
+    cell,
+    first_mapped_table,
 )
+from services.reporting.export import workbook_bytes
 from services.tasks.history import record_change
 
 # Lower-case letters, digits and . _ - (what people type on any keyboard and a file name carries
@@ -111,14 +111,13 @@ def temporary_password() -> str:
         password = "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
         if (any(c.islower() for c in password) and any(c.isupper() for c in password)
                 and any(c.isdigit() for c in password)):
-            assert len(password) >= MIN_PASSWORD_LENGTH
             return password
 
 
 def _directory(session: Session, actor: Actor, province_id: object) -> AgencyDirectory:
     """The province's agencies, once the actor may manage its accounts (NotAllowed otherwise)."""
     province = session.get(Province, id_from_text(province_id)) if id_from_text(province_id) else None
-    if province is None or not can_manage_accounts(actor, province.id):
+    if province is None or not can_manage_province(actor, province.id):
         raise NotAllowed(f"user {actor.username} may not manage accounts of province {province_id!r}")
     return AgencyDirectory(session, province)
 
@@ -222,7 +221,7 @@ def _managed_user(session: Session, actor: Actor, user_id: object) -> User:
     if number is None:
         raise UserError("Hãy chọn một tài khoản trong bảng.")
     user = session.get(User, number)
-    if user is None or not can_manage_accounts(actor, user.province_id):
+    if user is None or not can_manage_province(actor, user.province_id):
         raise NotAllowed(f"user {actor.username} may not manage account {user_id!r}")
     if not can_manage_account(actor, user.role, user.province_id):
         raise UserError("Chỉ quản trị hệ thống mới thay đổi được tài khoản quản trị hệ thống.")
@@ -324,27 +323,11 @@ class SheetCheck:
 
 def read_account_sheet(path: str | Path) -> AccountSheet:
     """The first table of the file whose header names the account columns; ImportFailed otherwise."""
-    first_failure = None
-    for table in read_tables(path):
-        try:
-            mapping = propose_mapping(table.rows, ACCOUNT_COLUMNS)
-        except ImportFailed as exc:
-            first_failure = first_failure or exc
-            continue
-        rows = [row for row in rows_below(table.rows, mapping)
-                if any(_cell(row, mapping, name) for name in ("username", "full_name", "agency"))]
-        if len(rows) > MAX_SHEET_ACCOUNTS:
-            raise ImportFailed([RowError(0, f"Danh sách có {len(rows)} dòng; mỗi lần tạo tối đa "
-                                            f"{MAX_SHEET_ACCOUNTS} tài khoản.")])
-        if not rows:
-            raise ImportFailed([RowError(0, "Danh sách không có dòng nào dưới dòng tiêu đề.")])
-        return AccountSheet(mapping, rows)
-    raise first_failure or ImportFailed([RowError(0, "Tệp không có bảng nào.")])
-
-
-def _cell(row: TableRow, mapping: ColumnMapping, name: str) -> str:
-    index = mapping.fields.get(name)
-    return row.cells[index] if index is not None and index < len(row.cells) else ""
+    mapping, rows = first_mapped_table(path, ACCOUNT_COLUMNS, ("username", "full_name", "agency"))
+    if len(rows) > MAX_SHEET_ACCOUNTS:
+        raise ImportFailed([RowError(0, f"Danh sách có {len(rows)} dòng; mỗi lần tạo tối đa "
+                                        f"{MAX_SHEET_ACCOUNTS} tài khoản.")])
+    return AccountSheet(mapping, rows)
 
 
 def check_sheet(session: Session, actor: Actor, province_id: object, sheet: AccountSheet) -> SheetCheck:
@@ -354,7 +337,7 @@ def check_sheet(session: Session, actor: Actor, province_id: object, sheet: Acco
     check = SheetCheck([], [], [])
     taken: dict[str, int] = {}
     for row in sheet.rows:
-        values = {name: _cell(row, sheet.mapping, name) for name in sheet.mapping.fields}
+        values = {name: cell(row.cells, sheet.mapping.fields, name) for name in sheet.mapping.fields}
         draft, problems = check_draft(session, actor, directory, values, taken)
         taken.setdefault(values.get("username", "").strip().lower(), row.line)
         role = draft.role if draft else role_of(values.get("role"))
@@ -383,10 +366,6 @@ def create_from_sheet(session: Session, actor: Actor, province_id: object, sheet
 
 def issued_workbook(issued: list[Issued]) -> bytes:
     """The temporary passwords as an .xlsx for the secretariat to hand out; every cell text."""
-    from openpyxl import Workbook
-
-    from services.reporting.export import _saved
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Tài khoản mới"
@@ -397,7 +376,7 @@ def issued_workbook(issued: list[Issued]) -> bytes:
     sheet.append(["", "Mật khẩu tạm thời chỉ dùng cho lần đăng nhập đầu; hệ thống sẽ yêu cầu đổi mật khẩu ngay."])
     for letter, width in zip("ABCDEF", (6, 22, 30, 40, 24, 20)):
         sheet.column_dimensions[letter].width = width
-    return _saved(workbook)
+    return workbook_bytes(workbook)
 
 
 def issued_lines(issued: list[Issued]) -> list[str]:

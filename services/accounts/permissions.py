@@ -66,30 +66,22 @@ def require_province(actor: Actor, province_id: int | None, what: str) -> None:
         raise NotAllowed(f"user {actor.username} may not see {what} of province {province_id}")
 
 
-def can_manage_accounts(actor: Actor, province_id: int | None) -> bool:
-    """Open the accounts of a province (list, create, unlock, reset, deactivate): an admin or the
-    secretariat of that province."""
+def can_manage_province(actor: Actor, province_id: int | None) -> bool:
+    """Maintain a province: its plans (import, edit, archive), its accounts (list, create, unlock,
+    reset, deactivate) and its agency directory: an admin or the secretariat of that province."""
     return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
 
 
 def can_manage_account(actor: Actor, role: str, province_id: int | None) -> bool:
-    """Create or change one account of `role` in `province_id`: as can_manage_accounts, but only an
+    """Create or change one account of `role` in `province_id`: as can_manage_province, but only an
     admin creates or changes an admin (the secretariat cannot raise anyone, itself included, above it)."""
-    return can_manage_accounts(actor, province_id) and (role != "admin" or actor.role == "admin")
-
-
-def can_manage_agencies(actor: Actor, province_id: int | None) -> bool:
-    """Add, rename, merge agencies and edit groups of a province: an admin or the secretariat of it."""
-    return actor.role in PLAN_WRITE_ROLES and sees_province(actor, province_id)
+    return can_manage_province(actor, province_id) and (role != "admin" or actor.role == "admin")
 
 
 def can_unlock_addresses(actor: Actor) -> bool:
     """A client address (an office behind one address) belongs to no province: only an admin."""
     return actor.role == "admin"
 
-
-def can_manage_plan(actor: Actor) -> bool:
-    return actor.role in PLAN_WRITE_ROLES
 
 
 def can_report_indicator(actor: Actor, monitors: Collection[int], actor_agencies: Collection[int]) -> bool:

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Agency, Province, User
 from services.accounts import throttle
-from services.accounts.permissions import Actor, NotAllowed, can_manage_accounts, can_unlock_addresses
+from services.accounts.permissions import Actor, NotAllowed, can_manage_province, can_unlock_addresses
 from services.common.clock import now
 from services.plans.agencies import AgencyDirectory, find_province
 from services.tasks.history import record_change
@@ -206,7 +206,7 @@ def unlock_user(session: Session, actor: Actor | None, username: str) -> bool:
     user = session.scalar(select(User).where(User.username == name))
     if user is None:
         raise UserError(f"Không có tài khoản “{name}”.")
-    if actor is not None and not can_manage_accounts(actor, user.province_id):
+    if actor is not None and not can_manage_province(actor, user.province_id):
         raise NotAllowed(f"user {actor.username} may not unlock {user.username}")
     moment = now()
     was_locked = throttle.clear(session, [throttle.account_key(user.username)], moment)

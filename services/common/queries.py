@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Agency, Assignment, Plan, Section, Task
+from services.common.clock import today
+from services.reporting.rollup import assignment_in_force, task_in_force
 
 
 def vn_date(value: date | datetime | None) -> str:
@@ -40,11 +42,14 @@ def agency_name(session: Session, agency_id: int | None) -> str:
     return agency.name if agency else ""
 
 
-def plan_agencies(session: Session, plan: Plan) -> list[tuple[int, str]]:
-    """(id, name) of every agency with an assignment in the plan, by name."""
+def plan_agencies(session: Session, plan: Plan, day: date | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every agency leading an assignment of the plan in force on `day` (None: today),
+    by name: an agency whose only task was withdrawn, or whose lead ended, has nothing left to pick."""
+    day = day or today()
     return [tuple(row) for row in session.execute(
         select(Agency.id, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
-        .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
         .distinct().order_by(Agency.name)
     )]
 

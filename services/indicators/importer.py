@@ -256,6 +256,16 @@ def check_indicators(session: Session, plan: Plan, table: Table | Sequence[Table
     return preview
 
 
+def targets_state(session: Session, plan: Plan) -> list[int]:
+    """A fingerprint of the plan's targets and values: any save changes it (every save bumps a
+    version), so a confirm can tell that someone entered a value after the preview was shown."""
+    indicators = select(func.count(Indicator.id), func.coalesce(func.sum(Indicator.version), 0)).where(
+        Indicator.plan_id == plan.id)
+    values = select(func.count(IndicatorValue.id), func.coalesce(func.sum(IndicatorValue.version), 0)).join(
+        Indicator, Indicator.id == IndicatorValue.indicator_id).where(Indicator.plan_id == plan.id)
+    return [int(n) for n in (*session.execute(indicators).one(), *session.execute(values).one())]
+
+
 def write_indicators(session: Session, plan: Plan, table: Table | Sequence[TableRow], *,
                      overrides: Mapping[str, int | None] | None = None, period: Period | None = None,
                      create_agencies: bool = False, user_id: int | None = None) -> IndicatorImportSummary:

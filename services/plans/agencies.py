@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province, User
-from services.accounts.permissions import Actor, NotAllowed, can_manage_agencies, sees_every_province
+from models import Agency, AgencyAlias, AgencyEvent, AgencyMembership, ChangeLog, Province, User
+from services.accounts.permissions import Actor, NotAllowed, can_manage_province, sees_every_province
 from services.common.clock import now
 from services.common.inputs import clean_text, id_from_text
+from services.common.saving import writer_label
 from services.common.text import fold, name_key
 from services.plans.spreadsheet import (
     Column,
@@ -25,9 +26,8 @@ from services.plans.spreadsheet import (
     ImportFailed,
     RowError,
     TableRow,
-    propose_mapping,
-    read_tables,
-    rows_below,
+    cell,
+    first_mapped_table,
 )
 from services.tasks.history import record_change
 
@@ -306,6 +306,22 @@ class AgencyError(ValueError):
     """A change the directory refuses, said in Vietnamese; nothing was changed."""
 
 
+class MembersChanged(Exception):
+    """A group's members changed since the page loaded them (QUALITY.md I1): nothing was saved.
+    Not an AgencyError, so that the page can answer with `current`, the members as they now are."""
+
+    def __init__(self, message: str, current: list[int]):
+        super().__init__(message)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class MembersSaved:
+    added: list[str]  # names
+    removed: list[str]
+    members: list[int]  # the group's member ids now, what the page holds as loaded from now on
+
+
 def provinces_for(session: Session, actor: Actor) -> list[Province]:
     """The provinces whose directory and accounts the actor may open: its own, or every one for
     an admin without a province."""
@@ -334,19 +350,7 @@ class CommuneCheck:
 
 def read_commune_sheet(path) -> tuple[ColumnMapping, list[TableRow]]:
     """The first table of the file with a communes' column; read outside any transaction."""
-    first_failure = None
-    for table in read_tables(path):
-        try:
-            mapping = propose_mapping(table.rows, COMMUNE_COLUMNS)
-        except ImportFailed as exc:
-            first_failure = first_failure or exc
-            continue
-        rows = [row for row in rows_below(table.rows, mapping)
-                if mapping.fields["name"] < len(row.cells) and row.cells[mapping.fields["name"]]]
-        if not rows:
-            raise ImportFailed([RowError(0, "Danh sách không có xã, phường nào dưới dòng tiêu đề.")])
-        return mapping, rows
-    raise first_failure or ImportFailed([RowError(0, "Tệp không có bảng nào.")])
+    return first_mapped_table(path, COMMUNE_COLUMNS, ("name",), "xã, phường")
 
 
 def _commune_names(written: str, level_cell: str) -> tuple[str, str] | None:
@@ -378,7 +382,7 @@ class AgencyEditor:
     def __init__(self, session: Session, actor: Actor, province_id: object):
         number = id_from_text(province_id)
         province = session.get(Province, number) if number else None
-        if province is None or not can_manage_agencies(actor, province.id):
+        if province is None or not can_manage_province(actor, province.id):
             raise NotAllowed(f"user {actor.username} may not edit agencies of province {province_id!r}")
         self.session, self.actor, self.province = session, actor, province
         self.directory = AgencyDirectory(session, province)
@@ -498,12 +502,26 @@ class AgencyEditor:
         self._log(source.id, "merged_into", None, target.name)
         return source, target
 
-    def set_members(self, group_id: object, member_ids: object) -> tuple[list[str], list[str]]:
-        """A group's members become exactly `member_ids`; (names added, names removed). Existing
-        assignments stay as they were split; the next import or new task uses the new members."""
+    def set_members(self, group_id: object, member_ids: object, loaded_ids: object) -> MembersSaved:
+        """A group's members become exactly `member_ids`, provided they are still `loaded_ids`, the
+        members the page showed (MembersChanged otherwise: two secretaries editing one group must
+        not silently undo each other). Existing assignments stay as they were split; the next
+        import or new task uses the new members."""
         group = self._agency(group_id, "nhóm")
         if not group.is_group:
             raise AgencyError(f"“{group.name}” không phải là nhóm cơ quan.")
+        loaded = [id_from_text(value) for value in loaded_ids] if isinstance(loaded_ids, list) else [None]
+        if None in loaded:
+            raise AgencyError("Trang không gửi kèm danh sách thành viên đã tải nên chưa lưu gì. Hãy chọn lại nhóm "
+                              "rồi lưu.")
+        # The group's row is locked and its members read again, so that a concurrent save waits for
+        # this one and then sees its result.
+        self.session.get(Agency, group.id, with_for_update=True)
+        current = sorted(self.session.scalars(select(AgencyMembership.member_id)
+                                              .where(AgencyMembership.group_id == group.id)))
+        self.directory._members[group.id] = list(current)
+        if set(loaded) != set(current):
+            raise MembersChanged(self._members_changed(group, current), current)
         wanted: list[Agency] = []
         for value in member_ids if isinstance(member_ids, list) else []:
             member = self._agency(value)
@@ -523,7 +541,20 @@ class AgencyEditor:
             self.directory._members[group.id].remove(member.id)
             self._log(group.id, "member", member.name, None)
         self.session.flush()
-        return [m.name for m in added], sorted(m.name for m in removed)
+        return MembersSaved([m.name for m in added], sorted(m.name for m in removed),
+                            sorted(self.directory._members.get(group.id, [])))
+
+    def _members_changed(self, group: Agency, current: list[int]) -> str:
+        """Who changed the group's members last and when, and who they are now."""
+        log = self.session.scalar(
+            select(ChangeLog).where(ChangeLog.entity == "agency", ChangeLog.entity_id == group.id,
+                                    ChangeLog.field == "member")
+            .order_by(ChangeLog.recorded_at.desc(), ChangeLog.id.desc()).limit(1))
+        writer = writer_label(self.session, log.user_id, log.recorded_at) if log else "người khác"
+        names = sorted((self.directory.get(i).name for i in current), key=fold)
+        return (f"Nhóm “{group.name}” vừa được {writer} sửa thành viên, nên thay đổi của bạn chưa được lưu. "
+                f"Thành viên hiện tại: {', '.join(names) if names else 'chưa có'}. Ô “Thành viên” đã hiện lại "
+                "danh sách này; hãy chọn lại rồi bấm “Lưu thành viên”.")
 
     def communes_group(self) -> Agency | None:
         found = self.directory.lookup(COMMUNES_GROUP)
@@ -538,14 +569,9 @@ class AgencyEditor:
         check = CommuneCheck([], [], [])
         seen: dict[str, int] = {}
         in_group = set(self.directory._members.get(group.id, []))
-
-        def cell(row: TableRow, name: str) -> str:
-            index = mapping.fields.get(name)
-            return row.cells[index] if index is not None and index < len(row.cells) else ""
-
         for row in rows:
-            written = cell(row, "name")
-            names = _commune_names(written, cell(row, "level"))
+            written = cell(row.cells, mapping.fields, "name")
+            names = _commune_names(written, cell(row.cells, mapping.fields, "level"))
             problem, action, existing = "", "", None
             if names is None:
                 problem = "không rõ là xã hay phường: ghi “Xã …”, “Phường …” hoặc thêm cột “Loại”."
@@ -565,7 +591,8 @@ class AgencyEditor:
             if problem:
                 check.errors.append(RowError(row.line, problem))
             else:
-                check.communes.append(CommuneRow(row.line, written, names[0], names[1], cell(row, "code"), existing))
+                check.communes.append(CommuneRow(row.line, written, names[0], names[1],
+                                                 cell(row.cells, mapping.fields, "code"), existing))
         return check
 
     def load_communes(self, group_id: object, sheet: tuple[ColumnMapping, list[TableRow]]) -> tuple[int, int]:

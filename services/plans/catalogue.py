@@ -17,10 +17,9 @@ from models import Indicator, Plan, Task
 from services.accounts.permissions import (
     Actor,
     NotAllowed,
-    can_manage_plan,
+    can_manage_province,
     require_province,
     sees_every_province,
-    sees_province,
 )
 from services.common.clock import now, today
 from services.common.inputs import id_from_text, strict_int
@@ -104,7 +103,7 @@ def ensure_open(plan: Plan) -> None:
 
 def may_archive(actor: Actor, plan: Plan) -> bool:
     """Archive or restore: the secretariat or an admin of the plan's province."""
-    return can_manage_plan(actor) and sees_province(actor, plan.province_id)
+    return can_manage_province(actor, plan.province_id)
 
 
 def _set_archived(session: Session, actor: Actor, plan_id: Any, archived: bool, when: datetime | None) -> str:

@@ -13,7 +13,8 @@ Rules, each stated once here (how they count: services.reporting.rollup's docstr
   extension keeps the printed deadline in `task_deadlines` and the new one counts from its day.
 - Leads: a lead removed ends its assignment on the effective day (its states and history stay, so
   earlier as-of views still count it); a lead added opens an assignment that counts from that day,
-  or reopens its ended one (which then counts again over the gap: the change log keeps the gap).
+  or reopens its ended one, only with an effective day on or before its end (undoing a removal made
+  by mistake): reopened later, it would count over the gap and change earlier days' figures.
   When one agency replaces another (reorganisation) and the secretariat ticks "carry over", the
   work done stays with the task: the new assignment starts with the old one's status, progress,
   result, reasons and completion date, the old one counting until the day before.
@@ -30,7 +31,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, Assignment, ChangeLog, Plan, Province, Section, Task, TaskCoordinator, TaskDeadline, User
-from services.accounts.permissions import Actor, NotAllowed, can_manage_plan, sees_province
+from services.accounts.permissions import Actor, NotAllowed, can_manage_province
 from services.common.clock import now
 from services.common.inputs import MAX_TEXT_LENGTH, clean_text, id_from_text, strict_int
 from services.common.queries import plan_sections, vn_date
@@ -83,7 +84,7 @@ EXTENDED_KINDS = (DeadlineKind.ONE_OFF, DeadlineKind.MULTI_YEAR)
 
 def require_plan_editor(actor: Actor, plan: Plan) -> None:
     """NotAllowed unless the actor maintains plans (secretariat, admin) in the plan's province."""
-    if not (can_manage_plan(actor) and sees_province(actor, plan.province_id)):
+    if not can_manage_province(actor, plan.province_id):
         raise NotAllowed(f"user {actor.username} may not edit plan {plan.id}")
 
 
@@ -245,11 +246,24 @@ class _LeadMoves:
     carried_from: Assignment | None
 
 
-def _lead_moves(session: Session, task: Task, leads: _Leads, carry_over: bool, form: _Form) -> _LeadMoves:
-    current = {a.agency_id: a for a in session.scalars(select(Assignment).where(Assignment.task_id == task.id))}
+def _lead_moves(session: Session, task: Task, leads: _Leads, carry_over: bool, form: _Form,
+                day: date | None) -> _LeadMoves:
+    """What the new leads do to the task's assignments, effective on `day`. The assignments are
+    locked: an agency saving one at the same moment waits, then meets the new version."""
+    current = {a.agency_id: a for a in session.scalars(
+        select(Assignment).where(Assignment.task_id == task.id).with_for_update())}
     wanted = {member.id: (member, lead) for member, lead in leads.assignees}
     ended = [a for agency_id, a in current.items() if a.ended_on is None and agency_id not in wanted]
     reopened = [(current[i], lead) for i, (_, lead) in wanted.items() if i in current and current[i].ended_on]
+    late = [(member, current[i].ended_on) for i, (member, _) in wanted.items()
+            if i in current and current[i].ended_on and day is not None and day > current[i].ended_on]
+    if late:
+        # One assignment per task and agency: reopened later, it would count over the gap too and
+        # change the figures of days before this decision.
+        form.errors["lead_text"] = " ".join(
+            f"{member.name} đã thôi chủ trì nhiệm vụ từ ngày {vn_date(ended_on)}: chỉ giao lại được với ngày "
+            "hiệu lực từ ngày đó trở về trước (sửa một thay đổi nhầm); giao lại về sau thì thêm nhiệm vụ mới."
+            for member, ended_on in late)
     opened = [pair for i, pair in wanted.items() if i not in current]
     carried_from = None
     if carry_over:
@@ -321,13 +335,14 @@ def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: M
     printed = form.text("deadline_text", max_length=MAX_DEADLINE)
     if printed != task.deadline_text and "deadline_text" not in form.errors:
         deadline = form.deadline(plan)
-    moves = None
+    moves = leads = None
     if (values["lead_text"], values["coordinators_text"]) != (task.lead_text, task.coordinators_text):
         leads = _agencies(session, plan, form, values["lead_text"], values["coordinators_text"],
                           lead_required=not _has_sub_items(session, task))
-        moves = _lead_moves(session, task, leads, form.raw.get("carry_over") is True, form)
     day = form.effective(plan, when.date(), default=when.date(), not_before=task.added_on,
                          not_before_label="ngày bổ sung nhiệm vụ")
+    if leads is not None:
+        moves = _lead_moves(session, task, leads, form.raw.get("carry_over") is True, form, day)
     if form.errors:
         return _invalid(task.version, form.errors)
 

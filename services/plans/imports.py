@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from models import Plan, Province
-from services.accounts.permissions import Actor, NotAllowed, can_manage_plan
+from services.accounts.permissions import Actor, NotAllowed, can_manage_province
 from services.common.inputs import id_from_text, strict_int
 from services.indicators import importer as targets
 from services.plans import importer as tasks
@@ -38,6 +38,7 @@ class Preview:
     lines: list[str]  # the summary, one fact per line, the columns left out named
     errors: list[str]
     rows: list[dict] = field(default_factory=list)
+    seen: list[int] | None = None  # what the plan's targets were when previewed (targets_state)
 
 
 @dataclass
@@ -80,7 +81,8 @@ def preview(session: Session, actor: Actor, table: Table, request: dict) -> Prev
         plan = _target(session, actor, request)
         shown = targets.preview_indicators(session, plan, table, overrides=request.get("overrides") or None,
                                            create_agencies=request.get("create_agencies") is True)
-        return Preview(targets.summary_lines(shown), [str(e) for e in shown.errors], shown.rows)
+        return Preview(targets.summary_lines(shown), [str(e) for e in shown.errors], shown.rows,
+                       targets.targets_state(session, plan))
     parsed = tasks.parse_plan(table, _spec(session, actor, request), request.get("overrides") or None)
     shown = tasks.preview_plan(session, parsed, create_agencies=request.get("create_agencies") is True)
     return Preview(tasks.summary_lines(shown), [str(e) for e in shown.errors], shown.rows)
@@ -92,6 +94,10 @@ def write(session: Session, actor: Actor, table: Table, request: dict) -> Writte
     create = request.get("create_agencies") is True
     if request.get("what") == "targets":
         plan = _target(session, actor, request)
+        if request.get("seen") != targets.targets_state(session, plan):
+            raise ImportFailed([RowError(0, "Mục tiêu của kế hoạch vừa được cập nhật sau khi xem trước (có người "
+                                            "nhập kết quả hoặc sửa mục tiêu); chưa ghi gì. Hãy bấm “Xem trước” "
+                                            "lại để thấy những gì sẽ thay đổi.")])
         summary = targets.write_indicators(session, plan, table, overrides=request.get("overrides") or None,
                                            create_agencies=create, user_id=actor.id)
         return Written(f"Đã nhập mục tiêu vào “{plan.title}”.", targets.summary_lines(summary), plan.id)
@@ -101,8 +107,9 @@ def write(session: Session, actor: Actor, table: Table, request: dict) -> Writte
 
 
 def _require_manager(actor: Actor) -> None:
-    if not can_manage_plan(actor):
-        raise NotAllowed("chỉ Tổ giúp việc và quản trị nhập kế hoạch")
+    """The actor's own province (a target plan's is checked again by visible_plan)."""
+    if not can_manage_province(actor, actor.province_id):
+        raise NotAllowed(f"user {actor.username} may not import into province {actor.province_id}")
 
 
 def _target(session: Session, actor: Actor, request: dict) -> Plan:

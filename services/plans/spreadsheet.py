@@ -402,3 +402,24 @@ def _match(folded_cells: list[str], columns: list[Column]) -> dict[str, int]:
 def cell(cells: list[str], mapping: dict[str, int], field: str) -> str:
     index = mapping.get(field)
     return cells[index] if index is not None and index < len(cells) else ""
+
+
+def first_mapped_table(path: str | Path, columns: list[Column], filled: Sequence[str],
+                       what: str = "dòng") -> tuple[ColumnMapping, list[TableRow]]:
+    """The mapping and the rows below the header of the file's first table whose header names
+    `columns`, for a list uploaded as is (focal points, communes). Rows where none of the `filled`
+    fields has text (a numbering alone, a note) are left out. ImportFailed: no such table (the first
+    table's reason), or no row below its header (`what` names the rows: "xã, phường")."""
+    first_failure = None
+    for table in read_tables(path):
+        try:
+            mapping = propose_mapping(table.rows, columns)
+        except ImportFailed as exc:
+            first_failure = first_failure or exc
+            continue
+        rows = [row for row in rows_below(table.rows, mapping)
+                if any(cell(row.cells, mapping.fields, name) for name in filled)]
+        if not rows:
+            raise refuse(f"Danh sách không có {what} nào dưới dòng tiêu đề.")
+        return mapping, rows
+    raise first_failure or refuse("Tệp không có bảng nào.")

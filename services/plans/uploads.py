@@ -72,6 +72,14 @@ def stored_upload(directory: Path, user_id: int, token: object) -> Path:
     raise _refuse("Không còn tệp đã tải lên (tệp được giữ một ngày); hãy chọn lại tệp.")
 
 
+def discard_upload(directory: Path, user_id: int, token: object) -> None:
+    """Remove the file `user_id` stored under `token` once no step will read it again (it holds
+    people's names and contacts); an unknown or malformed token removes nothing."""
+    if isinstance(token, str) and _TOKEN.match(token):
+        for suffix in ACCEPTED_SUFFIXES:
+            (directory / f"{user_id}-{token}{suffix}").unlink(missing_ok=True)
+
+
 def _remove_expired(directory: Path) -> None:
     cutoff = time.time() - KEPT_SECONDS
     for path in directory.iterdir():

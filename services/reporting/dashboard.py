@@ -9,17 +9,20 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
-from services.common.queries import change_phrase, plan_agencies, vn_date
+from services.common.queries import change_phrase, vn_date
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.periods import Period, parse_period, period_containing, periods_of_year
 from services.reporting.rollup import (
     Counts,
     agency_rollup,
+    assignment_in_force,
     assignments_counted,
     plan_rollup,
     section_rollup,
+    task_in_force,
     tasks_counted,
 )
 
@@ -233,17 +236,34 @@ def _band_conditions(due_date, day: date) -> list:
 @dataclass(frozen=True)
 class Compliance:
     periods: list[Period]
-    rows: list[dict]  # name, one cell per period key ("on_time" | "late" | "missing" | "open"), rate
+    rows: list[dict]  # name, one cell per period key ("on_time" | "late" | "missing" | "open" | "not_owed"), rate
 
 
-COMPLIANCE_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp", "open": "Chưa đến hạn"}
+COMPLIANCE_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing": "Chưa nộp", "open": "Chưa đến hạn",
+                     "not_owed": "Không phải nộp"}
 
 
 def compliance(session: Session, plan: Plan, today: date) -> Compliance:
-    """For each reporting period so far and each agency with assignments: on time, late or not at all."""
+    """For each reporting period so far and each agency that owed or made its report: on time, late
+    or not at all. An agency owes a period's report when, on the report's deadline day, it leads an
+    assignment in force then (rollup's rules): a task withdrawn or a lead ended before the deadline
+    owes nothing from that period on, and a lead that starts after it owes from the next period."""
     kind = "month" if plan.reporting_cadence == "monthly" else "quarter"
     periods = list(reversed(periods_of(plan, kind, today)))
-    agencies = plan_agencies(session, plan)
+    deadlines = [period.deadline(plan.report_deadline_day) for period in periods]
+    # The plan's assignments shrink to each agency's distinct in-force intervals (a few per agency),
+    # and rollup's in-force rules, moved onto those, say per agency whether it owed each report.
+    spans = (select(Assignment.agency_id, Task.added_on, Task.withdrawn_on, Assignment.ended_on)
+             .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan.id)
+             .group_by(Assignment.agency_id, Task.added_on, Task.withdrawn_on, Assignment.ended_on)
+             .subquery("spans"))
+    on_spans = ClauseAdapter(spans).traverse
+    owing = session.execute(
+        select(Agency.id, Agency.name, *(
+            func.max(case((on_spans(and_(task_in_force(deadline), assignment_in_force(deadline))), 1), else_=0))
+            for deadline in deadlines))
+        .join(spans, spans.c.agency_id == Agency.id).group_by(Agency.id, Agency.name).order_by(Agency.name)
+    ).all()
     submitted = {
         (agency_id, period): late
         for agency_id, period, late in session.execute(
@@ -251,21 +271,20 @@ def compliance(session: Session, plan: Plan, today: date) -> Compliance:
             .where(ReportSubmission.plan_id == plan.id))
     }
     rows = []
-    for agency_id, name in agencies:
-        row = {"id": agency_id, "row_id": str(agency_id), "name": name}
-        due = on_time = 0
-        for period in periods:
-            deadline_passed = period.deadline(plan.report_deadline_day) < today
+    for agency_id, name, *owed in owing:
+        cells = {}
+        for period, deadline, owes in zip(periods, deadlines, owed):
             late = submitted.get((agency_id, period.key))
-            if late is None:
-                cell = "missing" if deadline_passed else "open"
+            if late is not None:
+                cells[period.key] = "late" if late else "on_time"
+            elif not owes:
+                cells[period.key] = "not_owed"
             else:
-                cell = "late" if late else "on_time"
-            row[period.key] = COMPLIANCE_LABELS[cell]
-            if deadline_passed or late is not None:
-                due += 1
-                on_time += cell == "on_time"
-        row["on_time_rate"] = round(100 * on_time / due, 1) if due else None
-        rows.append(row)
+                cells[period.key] = "missing" if deadline < today else "open"
+        if set(cells.values()) <= {"not_owed"}:
+            continue  # nothing owed, nothing sent: not one of this table's agencies
+        due = [cell for cell in cells.values() if cell in ("on_time", "late", "missing")]
+        rows.append({"id": agency_id, "row_id": str(agency_id), "name": name,
+                     **{key: COMPLIANCE_LABELS[cell] for key, cell in cells.items()},
+                     "on_time_rate": round(100 * due.count("on_time") / len(due), 1) if due else None})
     return Compliance(periods, rows)
-

@@ -157,10 +157,10 @@ def build_report(session: Session, plan: Plan, request: ReportRequest) -> bytes:
         agencies.append([row["name"], row["total"], row["done"], row["in_progress"], row["not_started"],
                          row["overdue"], row["on_time_rate"], row["last_update"]])
     _finish_rows(agencies)
-    return _saved(workbook)
+    return workbook_bytes(workbook)
 
 
-def _saved(workbook: Workbook) -> bytes:
+def workbook_bytes(workbook: Workbook) -> bytes:
     """The workbook's bytes with every text cell stored as a string (QUALITY.md A7): openpyxl would
     store typed or imported text that starts with "=" as a live formula, and "#N/A" as an error.
     Forced here, where every sheet leaves, so that no sheet or cell can forget it."""

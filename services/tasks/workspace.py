@@ -264,6 +264,7 @@ def _typed(field: str, text: str | None):
 
 
 def agency_options(session: Session, actor: Actor, plan: Plan) -> list[dict]:
-    """The agencies the actor may open a workspace for (for secretariat and leaders: all leads)."""
+    """The agencies the actor may open a workspace for (for secretariat and leaders: every agency
+    leading an assignment in force today, as the workspace lists only those)."""
     return [{"label": name, "value": agency_id} for agency_id, name in plan_agencies(session, plan)
             if can_view_agency(actor, agency_id, plan.province_id)]
