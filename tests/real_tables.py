@@ -22,15 +22,14 @@ from services.plans.spreadsheet import Table, TableRow, read_rows
 Merge = tuple[int, int, int, int]
 
 
-def _covered(merges: list[Merge]) -> set[tuple[int, int]]:
+def _covered(merges) -> set[tuple[int, int]]:
     """The cells a merge covers, its first cell excepted."""
     return {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} \
         - {(r0, c0) for r0, c0, _, _ in merges}
 
 
-def write_xlsx(path: Path, table: list[list[str]], merges: list[Merge]) -> Path:
-    workbook = Workbook()
-    sheet = workbook.active
+def fill_sheet(sheet, table: list[list[str]], merges=()) -> None:
+    """The table into an openpyxl sheet, each merge an Excel merged range (its text in the first cell)."""
     covered = _covered(merges)
     for r, row in enumerate(table):
         for c, text in enumerate(row):
@@ -38,6 +37,24 @@ def write_xlsx(path: Path, table: list[list[str]], merges: list[Merge]) -> Path:
                 sheet.cell(r + 1, c + 1, text)
     for r0, c0, r1, c1 in merges:
         sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+
+
+def fill_table(document, table: list[list[str]], merges=()):
+    """The table into a python-docx document, each merge a Word merge (vMerge / gridSpan)."""
+    grid = document.add_table(rows=len(table), cols=max(len(row) for row in table))
+    covered = _covered(merges)
+    for r, row in enumerate(table):
+        for c, text in enumerate(row):
+            if text and (r, c) not in covered:
+                grid.cell(r, c).text = text
+    for r0, c0, r1, c1 in merges:
+        grid.cell(r0, c0).merge(grid.cell(r1, c1)).text = table[r0][c0]
+    return grid
+
+
+def write_xlsx(path: Path, table: list[list[str]], merges: list[Merge]) -> Path:
+    workbook = Workbook()
+    fill_sheet(workbook.active, table, merges)
     workbook.save(path)
     return path
 
@@ -47,14 +64,7 @@ def write_docx(path: Path, table: list[list[str]], merges: list[Merge]) -> Path:
 
     document = Document()
     document.add_paragraph("UBND TỈNH")
-    grid = document.add_table(rows=len(table), cols=max(len(row) for row in table))
-    covered = _covered(merges)
-    for r, row in enumerate(table):
-        for c, text in enumerate(row):
-            if text and (r, c) not in covered:
-                grid.cell(r, c).text = text
-    for r0, c0, r1, c1 in merges:
-        grid.cell(r0, c0).merge(grid.cell(r1, c1)).text = table[r0][c0]
+    fill_table(document, table, merges)
     document.save(path)
     return path
 

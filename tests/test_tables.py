@@ -21,6 +21,7 @@ from openpyxl import Workbook
 import services.plans.spreadsheet as spreadsheet
 from services.plans.spreadsheet import MAX_COLUMNS, MEGABYTE, ImportFailed, TableRow, read_rows, read_tables
 from services.plans.word import NO_TABLE, NOT_DOCX
+from tests.real_tables import fill_sheet, fill_table
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG_TYPE = "Chỉ nhận tệp .xlsx, .csv hoặc .docx."
@@ -45,33 +46,6 @@ EXPECTED = [
     TableRow(5, ["1", "Số hóa hồ sơ", "UBND cấp xã", "Thường xuyên"], frozenset({0, 1})),
     TableRow(6, ["2", "Truyền thông", "Sở KH&CN", "Quý II/2026"]),
 ]
-
-
-def _covered(merges) -> set[tuple[int, int]]:
-    return {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)} \
-        - {(r0, c0) for r0, c0, _, _ in merges}
-
-
-def fill_sheet(sheet, table: list[list[str]], merges=()) -> None:
-    covered = _covered(merges)
-    for r, row in enumerate(table):
-        for c, text in enumerate(row):
-            if text and (r, c) not in covered:
-                sheet.cell(r + 1, c + 1, text)
-    for r0, c0, r1, c1 in merges:
-        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
-
-
-def fill_table(document, table: list[list[str]], merges=()):
-    grid = document.add_table(rows=len(table), cols=len(table[0]))
-    covered = _covered(merges)
-    for r, row in enumerate(table):
-        for c, text in enumerate(row):
-            if text and (r, c) not in covered:
-                grid.cell(r, c).text = text
-    for r0, c0, r1, c1 in merges:
-        grid.cell(r0, c0).merge(grid.cell(r1, c1)).text = table[r0][c0]
-    return grid
 
 
 def tasks_xlsx(path: Path) -> Path:
