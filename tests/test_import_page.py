@@ -210,6 +210,27 @@ def test_a_value_entered_between_preview_and_confirm_is_never_overwritten_silent
     assert "Đã nhập mục tiêu" in json.dumps(done, ensure_ascii=False)
 
 
+@pytest.mark.parametrize("forged, answer", [
+    ({"kind": ["annual"]}, "Loại kế hoạch không hợp lệ."), ({"kind": {"a": 1}}, "Loại kế hoạch không hợp lệ."),
+    ({"cadence": ["monthly"]}, "Kỳ báo cáo phải là hằng tháng hoặc hằng quý."),
+    ({"overrides": {"stt": "x", "nope": 1}}, "không có trường “nope”"),
+    ({"overrides": {"title": 99}}, "cột số 99 không có trong dòng tiêu đề"),
+    ({"year": "2026"}, "Năm kế hoạch phải là một năm"), ({"deadline_day": [1]}, "Hạn báo cáo phải là một ngày"),
+    ({"issued": "31/02/2026"}, "Ngày ban hành không đúng dạng ngày."),
+    ({"file": {"token": "../../etc/passwd"}}, "Không còn tệp đã tải lên"),
+    # Fields the confirm reads leniently, as the page itself would send them.
+    ({"overrides": ["stt"]}, "Đã tạo kế hoạch"), ({"table": ["0"]}, "Đã tạo kế hoạch"),
+])
+def test_a_forged_confirm_of_any_shape_gets_its_answer_never_a_500(app, demo_db, forged, answer):
+    """The previewed request comes back from the browser: every field may be anything."""
+    dash = logged_in(app, "tgv")
+    file = response_of(upload(dash, csv_bytes(VARIANT_ROWS), "ke-hoach.csv"))["import-file"]["data"]
+    request = {"file": file, "table": "0", "what": "tasks", "title": "Kế hoạch X", "year": 2026, **forged}
+    done = json.dumps(response_of(dash.call(CONFIRM, 1, {"import-previewed": request})), ensure_ascii=False)
+    assert answer in done
+    assert ("Kế hoạch X" in plans(demo_db)) is (answer == "Đã tạo kế hoạch")
+
+
 def _zip_bomb(member: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

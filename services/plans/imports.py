@@ -29,7 +29,6 @@ from services.plans.spreadsheet import (
     read_tables,
 )
 
-WHAT = ("tasks", "targets")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -79,11 +78,11 @@ def preview(session: Session, actor: Actor, table: Table, request: dict) -> Prev
     _require_manager(actor)
     if request.get("what") == "targets":
         plan = _target(session, actor, request)
-        shown = targets.preview_indicators(session, plan, table, overrides=request.get("overrides") or None,
+        shown = targets.preview_indicators(session, plan, table, overrides=_overrides(request),
                                            create_agencies=request.get("create_agencies") is True)
         return Preview(targets.summary_lines(shown), [str(e) for e in shown.errors], shown.rows,
                        targets.targets_state(session, plan))
-    parsed = tasks.parse_plan(table, _spec(session, actor, request), request.get("overrides") or None)
+    parsed = tasks.parse_plan(table, _spec(session, actor, request), _overrides(request))
     shown = tasks.preview_plan(session, parsed, create_agencies=request.get("create_agencies") is True)
     return Preview(tasks.summary_lines(shown), [str(e) for e in shown.errors], shown.rows)
 
@@ -98,12 +97,18 @@ def write(session: Session, actor: Actor, table: Table, request: dict) -> Writte
             raise ImportFailed([RowError(0, "Mục tiêu của kế hoạch vừa được cập nhật sau khi xem trước (có người "
                                             "nhập kết quả hoặc sửa mục tiêu); chưa ghi gì. Hãy bấm “Xem trước” "
                                             "lại để thấy những gì sẽ thay đổi.")])
-        summary = targets.write_indicators(session, plan, table, overrides=request.get("overrides") or None,
+        summary = targets.write_indicators(session, plan, table, overrides=_overrides(request),
                                            create_agencies=create, user_id=actor.id)
         return Written(f"Đã nhập mục tiêu vào “{plan.title}”.", targets.summary_lines(summary), plan.id)
-    parsed = tasks.parse_plan(table, _spec(session, actor, request), request.get("overrides") or None)
+    parsed = tasks.parse_plan(table, _spec(session, actor, request), _overrides(request))
     summary = tasks.write_plan(session, parsed, create_agencies=create, user_id=actor.id)
     return Written(f"Đã tạo kế hoạch “{parsed.spec.title}”.", tasks.summary_lines(summary), summary.plan_id)
+
+
+def _overrides(request: dict) -> dict | None:
+    """The mapping corrections, if the request carries them as an object (remap checks each one)."""
+    overrides = request.get("overrides")
+    return overrides if isinstance(overrides, dict) and overrides else None
 
 
 def _require_manager(actor: Actor) -> None:
@@ -133,10 +138,10 @@ def _spec(session: Session, actor: Actor, request: dict) -> tasks.PlanSpec:
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         problems.append(f"Năm kế hoạch phải là một năm từ {MIN_YEAR} đến {MAX_YEAR}.")
     kind = request.get("kind") or "annual"
-    if kind not in PLAN_KINDS:
+    if not isinstance(kind, str) or kind not in PLAN_KINDS:
         problems.append("Loại kế hoạch không hợp lệ.")
     cadence = request.get("cadence") or "monthly"
-    if cadence not in ("monthly", "quarterly"):
+    if not isinstance(cadence, str) or cadence not in ("monthly", "quarterly"):
         problems.append("Kỳ báo cáo phải là hằng tháng hoặc hằng quý.")
     day = strict_int(request.get("deadline_day") if request.get("deadline_day") is not None else 20)
     if day is None or not 1 <= day <= 28:
