@@ -33,7 +33,6 @@ WRITE_ACCOUNTS = Policy(PLAN_WRITE_ROLES, writes=True,
                         description="Quản trị, Tổ giúp việc: tạo, đặt lại mật khẩu, khóa, mở tài khoản")
 SHOWN = {"display": "block"}
 ACTIONS = {f"{PAGE}-{name}" for name in ("reset", "deactivate", "reactivate", "unlock")}
-BUSY = "Hệ thống đang bận ghi dữ liệu khác; chưa thay đổi gì. Hãy bấm lại sau ít phút."
 
 
 def load_scope(actor: Actor, db: Database, _ready):
@@ -83,7 +82,7 @@ def create(actor: Actor, db: Database, _clicks, province, username, full_name, r
         return (alert("Chưa tạo tài khoản:", "danger", exc.problems, f"{PAGE}-create-alert"),
                 no_update, no_update, no_update, no_update, no_update)
     except (UserError, DatabaseBusy) as exc:
-        message = BUSY if isinstance(exc, DatabaseBusy) else str(exc)
+        message = str(exc)
         return alert(message, "danger", None, f"{PAGE}-create-alert"), no_update, no_update, no_update, no_update, \
             no_update
     notice = view.password_notice(issued.username, issued.password, f"{PAGE}-create-alert")
@@ -112,7 +111,7 @@ def act(actor: Actor, db: Database, _reset, _deactivate, _reactivate, _unlock, s
     except NotAllowed as exc:
         refuse(str(exc))
     except (UserError, DatabaseBusy) as exc:
-        return alert(BUSY if isinstance(exc, DatabaseBusy) else str(exc), "warning", None,
+        return alert(str(exc), "warning", None,
                      f"{PAGE}-action-alert"), no_update
     return alert(message, "success", None, f"{PAGE}-action-alert"), secrets.token_hex(4)
 
@@ -148,8 +147,8 @@ def confirm_sheet(actor: Actor, db: Database, _clicks, stored, province):
         refuse(str(exc))
     except ImportFailed as exc:
         return no_update, failure(exc, f"{PAGE}-confirm-alert"), True, no_update, no_update
-    except DatabaseBusy:
-        return no_update, alert(BUSY, "warning", None, f"{PAGE}-confirm-alert"), False, no_update, no_update
+    except DatabaseBusy as exc:
+        return no_update, alert(str(exc), "warning", None, f"{PAGE}-confirm-alert"), False, no_update, no_update
     discard_upload(upload_dir(), actor.id, stored.get("token"))  # used up; it holds people's contacts
     filename = f"tai-khoan-moi-{today():%Y%m%d}.xlsx"
     download = dcc.send_bytes(management.issued_workbook(issued), filename)

@@ -11,7 +11,7 @@ import secrets
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.accounts import BUSY, SHOWN, load_scope
+from callbacks.accounts import SHOWN, load_scope
 from callbacks.files import failure, preview_upload, upload_dir
 from callbacks.guard import Policy, guarded_callback, refuse
 from layouts import agencies as view
@@ -85,7 +85,7 @@ def _write(actor: Actor, db: Database, province, message_id: str, change):
     except ImportFailed as exc:
         return failure(exc, message_id), no_update
     except (ValueError, DatabaseBusy) as exc:
-        return alert(BUSY if isinstance(exc, DatabaseBusy) else str(exc), "danger", None, message_id), no_update
+        return alert(str(exc), "danger", None, message_id), no_update
     return alert(message, "success", None, message_id), secrets.token_hex(4)
 
 

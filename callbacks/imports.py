@@ -167,9 +167,8 @@ def confirm(actor: Actor, db: Database, _clicks, request):
         return alert(str(exc), "warning", None, f"{PAGE}-done-alert"), True, no_update
     except NotAllowed as exc:
         refuse(str(exc))
-    except DatabaseBusy:
-        return alert("Hệ thống đang bận ghi dữ liệu khác; chưa nhập gì. Hãy bấm lại sau ít phút.", "warning", None,
-                     f"{PAGE}-done-alert"), False, no_update
+    except DatabaseBusy as exc:
+        return alert(str(exc), "warning", None, f"{PAGE}-done-alert"), False, no_update
     discard_upload(upload_dir(), actor.id, request["file"].get("token"))  # imported: no step reads it again
     return alert(done.message, "success", done.details, f"{PAGE}-done-alert"), True, HIDDEN
 
