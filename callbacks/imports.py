@@ -23,7 +23,7 @@ from services.common.clock import today
 from services.common.inputs import id_from_text, index_from_text, strict_int
 from services.plans import imports as engine
 from services.plans.catalogue import PLAN_KINDS, PlanArchived
-from services.plans.spreadsheet import MAX_UPLOAD_BYTES, ImportFailed
+from services.plans.spreadsheet import MAX_UPLOAD_BYTES, ImportFailed, propose_mapping, read_tables
 from services.plans.uploads import decode_upload, discard_upload, store_upload, stored_upload
 
 PAGE = view.PAGE
@@ -51,7 +51,7 @@ def receive_file(actor: Actor, _db: Database, data, what):
         payload = data if isinstance(data, dict) else {}
         content, suffix = decode_upload(payload.get("contents"), payload.get("filename"))
         token = store_upload(upload_dir(), actor.id, content, suffix)
-        tables = engine.tables_of(stored_upload(upload_dir(), actor.id, token))
+        tables = read_tables(stored_upload(upload_dir(), actor.id, token))
     except ImportFailed as exc:
         return None, [], None, failure(exc, f"{PAGE}-file-alert"), HIDDEN
     name = Path(str(payload.get("filename"))).name
@@ -86,7 +86,7 @@ def show_mapping(actor: Actor, db: Database, table_value, what, target_plan, yea
         table = _table(actor, file, table_value)
         plan_year = _plan_year(actor, db, what, target_plan, year)
         columns = engine.columns_for(what, plan_year)
-        mapping = engine.propose(table, columns)
+        mapping = propose_mapping(table.rows, columns)
     except ImportFailed as exc:
         return failure(exc, f"{PAGE}-mapping-alert")
     except NotAllowed as exc:
@@ -98,7 +98,7 @@ def show_mapping(actor: Actor, db: Database, table_value, what, target_plan, yea
 def _table(actor: Actor, file, table_value):
     if not isinstance(file, dict):
         raise PreventUpdate
-    tables = engine.tables_of(stored_upload(upload_dir(), actor.id, file.get("token")))
+    tables = read_tables(stored_upload(upload_dir(), actor.id, file.get("token")))
     index = index_from_text(table_value)
     if index is None or index >= len(tables):
         index = 0

@@ -1,4 +1,4 @@
-"""A browser import's steps over one stored file: its tables, the column mapping, the preview and
+"""A browser import's steps over one stored table: which table of a file, the preview and
 the write — the same engines as the command line (services.plans.importer for a task appendix,
 services.indicators.importer for a target table), behind one shape the import page shows.
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -21,12 +20,9 @@ from services.plans import importer as tasks
 from services.plans.catalogue import PLAN_KINDS, ensure_open, plans_for, visible_plan
 from services.plans.spreadsheet import (
     Column,
-    ColumnMapping,
     ImportFailed,
     RowError,
     Table,
-    propose_mapping,
-    read_tables,
 )
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -44,11 +40,6 @@ class Preview:
 class Written:
     message: str
     details: list[str]
-    plan_id: int
-
-
-def tables_of(path: Path) -> list[Table]:
-    return read_tables(path)
 
 
 def columns_for(what: object, plan_year: int) -> list[Column]:
@@ -58,10 +49,6 @@ def columns_for(what: object, plan_year: int) -> list[Column]:
 def likeliest_table(tables: list[Table], columns: list[Column]) -> int:
     """The index of the first table whose headers name every required column; else 0."""
     return tables.index(tasks.pick_table(tables, None, columns))
-
-
-def propose(table: Table, columns: list[Column]) -> ColumnMapping:
-    return propose_mapping(table.rows, columns)
 
 
 def open_plans(session: Session, actor: Actor) -> list[Plan]:
@@ -99,10 +86,10 @@ def write(session: Session, actor: Actor, table: Table, request: dict) -> Writte
                                             "lại để thấy những gì sẽ thay đổi.")])
         summary = targets.write_indicators(session, plan, table, overrides=_overrides(request),
                                            create_agencies=create, user_id=actor.id)
-        return Written(f"Đã nhập mục tiêu vào “{plan.title}”.", targets.summary_lines(summary), plan.id)
+        return Written(f"Đã nhập mục tiêu vào “{plan.title}”.", targets.summary_lines(summary))
     parsed = tasks.parse_plan(table, _spec(session, actor, request), _overrides(request))
     summary = tasks.write_plan(session, parsed, create_agencies=create, user_id=actor.id)
-    return Written(f"Đã tạo kế hoạch “{parsed.spec.title}”.", tasks.summary_lines(summary), summary.plan_id)
+    return Written(f"Đã tạo kế hoạch “{parsed.spec.title}”.", tasks.summary_lines(summary))
 
 
 def _overrides(request: dict) -> dict | None:
