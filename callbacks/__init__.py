@@ -11,6 +11,8 @@ from callbacks import (
     overview,
     plan_editing,
     plans,
+    reminders,
+    review,
     router,
     tasks,
 )
@@ -24,6 +26,8 @@ def register(app: Dash) -> None:
     tasks.register(app)
     overview.register(app)
     overdue.register(app)
+    review.register(app)
+    reminders.register(app)
     indicators.register(app)
     plans.register(app)
     plan_editing.register(app)

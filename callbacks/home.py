@@ -1,4 +1,5 @@
-"""Home page data: rollup for everyone, the agency's own assignments for an agency user."""
+"""Home page data: rollup for everyone, the agency's own assignments (returned completions first)
+for an agency user."""
 from __future__ import annotations
 
 from dash import Dash, Input, Output, State
@@ -12,6 +13,7 @@ from services.common.clock import today
 from services.common.queries import agency_name
 from services.indicators.standings import due_indicators
 from services.reporting.rollup import agency_rollup, plan_rollup, report_sentence
+from services.tasks.review import returned_tasks
 
 
 def load_home(actor: Actor, db: Database, _ready, search):
@@ -29,7 +31,8 @@ def load_home(actor: Actor, db: Database, _ready, search):
             agency_part = home.agency_section(agency_name(session, actor.agency_id),
                                               own[0].counts.as_dict() if own else None,
                                               (due.period.label, due.reported, len(due.rows)) if due else None,
-                                              linked_plan(plan, search))
+                                              linked_plan(plan, search),
+                                              returned_tasks(session, actor, plan, actor.agency_id))
         return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
 
 

@@ -1,97 +1,155 @@
-"""Tổng hợp: the period selector, the plan as of that period, click-through lists and the export.
+"""Tổng hợp: the period selector, the plan as of that period, click-through lists, the report
+downloads, and closing a period (chốt số liệu).
 
 Leaders, the secretariat and admins see the whole province; agency users have no access (their
-own workspace shows their part), so the policy refuses them before any query runs.
+own workspace shows their part), so the policy refuses them before any query runs. What a period
+shows comes from its report content (services.publication): the published one when the period is
+closed, else worked out live, so the screen, the downloads and a later closed view say the same.
+Only the province's secretariat closes and reopens (the policy, then services.publication.closing).
 """
 from __future__ import annotations
+
+from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import selector
-from callbacks.guard import Policy, guarded_callback
+from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
 from callbacks.selector import chosen, linked_plan, province_plan
 from layouts import indicators as indicator_view
 from layouts import overview as view
 from layouts import tasks as tasks_view
 from layouts.shell import plan_href
 from models import Database
-from services.accounts.permissions import READ_ALL_ROLES, Actor
-from services.common.clock import today
+from models.base import DatabaseBusy
+from services.accounts.permissions import READ_ALL_ROLES, Actor, NotAllowed, can_publish
+from services.common.clock import now, today
 from services.common.inputs import id_from_text
-from services.common.queries import vn_number
-from services.indicators.standings import band_counts, band_lines
+from services.common.queries import vn_date, vn_number
+from services.indicators.achievement import Band
+from services.indicators.standings import band_lines
+from services.plans.catalogue import PlanArchived
+from services.plans.deadlines import parse_date
+from services.publication.closing import (
+    ClosingRefused,
+    Published,
+    close_period,
+    closed_periods,
+    publication,
+    reopen_period,
+)
+from services.publication.content import ReportContent, TaskLine, gather, section_parts
+from services.publication.report import report_content, report_file
 from services.reporting.dashboard import (
     CATEGORY_LABELS,
     Selection,
-    agency_table,
     as_of_for,
     completion_series,
     compliance,
     overdue_board,
-    overview,
-    section_table,
     tasks_behind,
 )
-from services.reporting.export import ReportRequest, build_report
-from services.reporting.periods import period_containing
-from services.reporting.rollup import report_sentence
+from services.reporting.periods import parse_period, period_containing
+from services.reporting.rollup import report_sentence, review_counts
 
 READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
+PUBLISH = Policy(frozenset({"secretariat"}), writes=True, description="Tổ giúp việc của tỉnh: chốt, mở lại kỳ")
 PAGE = view.PAGE
+FORMATS = {f"{PAGE}-export": "xlsx", f"{PAGE}-export-word": "docx"}
+LOAD_OUTPUTS = {
+    "sentence": ("sentence", "children"), "change": ("change", "children"), "review": ("review", "children"),
+    "tiles": ("tiles", "children"), "quarter_title": ("quarter-title", "children"),
+    "quarter": ("quarter", "children"), "by_section": ("by-section", "figure"), "donut": ("donut", "figure"),
+    "agencies": ("agencies", "rowData"), "sections": ("sections", "rowData"), "overdue": ("overdue", "rowData"),
+    "overdue_note": ("overdue-note", "children"), "compliance": ("compliance", "rowData"),
+    "compliance_columns": ("compliance", "columnDefs"), "compliance_note": ("compliance-note", "children"),
+    "bands": ("indicator-bands", "children"), "banner": ("banner", "children"),
+    "close_label": ("close-open", "children"), "close_style": ("close-open", "style"),
+    "reopen_style": ("reopen-open", "style"), "close_body": ("close-body", "children"),
+    "closed": ("closed", "rowData"),
+}
 
 
-def load_overview(actor: Actor, db: Database, kind, period_key, day, search):
-    """Returns (sentence, change, tiles, quarter title, quarter tiles, 2 figures, agencies, sections,
-    overdue rows and note, compliance rows, columns and note) for the URL's plan. The trend line
-    loads on its own."""
-    selection = chosen(kind, period_key, day)
-    now = today()
+def _key(kind, period_key, day) -> str:
+    """What the selection names: a day for "any date", else the period's key."""
+    return day if kind == "date" else period_key
+
+
+def _published(session, plan, kind, period_key) -> Published | None:
+    """The selected period's published figures, if it is closed (a day is never closed)."""
+    return None if kind == "date" else publication(session, plan, period_key)
+
+
+def _overdue_rows(content: ReportContent) -> list[dict]:
+    """The published overdue parts as the board's rows (their status was not kept: not done)."""
+    return [{"row_id": str(index), "stt": line.stt, "title": line.title, "agency": line.agency,
+             "deadline_text": line.deadline_text, "due_date": line.due_date, "days": line.days, "band": line.band,
+             "status": "", "last_update": line.last_update, "delay_reason": line.delay_reason}
+            for index, line in enumerate(content.overdue)]
+
+
+def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, search) -> dict:
+    """Everything the page shows for the selection, from its report content (published if the
+    period is closed); the reporting compliance is always today's. The trend loads on its own."""
+    chosen(kind, period_key, day)
+    key, now_day = _key(kind, period_key, day), today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
-        result = overview(session, plan, selection, now)
-        as_of = as_of_for(result.current.day, now)
-        agencies = agency_table(session, plan, as_of)
-        sections = section_table(session, plan, as_of)
-        late = overdue_board(session, plan, result.current.day, now)
-        reports = compliance(session, plan, now)
+        published = _published(session, plan, kind, period_key)
+        if published:  # marked, with how the figures counted again today differ
+            content, review = report_content(session, plan, key, now_day), published.summary["review"]
+            late_rows, late_total = _overdue_rows(content), content.overdue_total
+        else:
+            content = gather(session, plan, key, now_day, lists=False)
+            review = review_counts(session, plan, as_of_for(content.day, now_day)).as_dict()
+            late = overdue_board(session, plan, content.day, now_day)
+            late_rows, late_total = late.rows, late.total
+        reports = compliance(session, plan, now_day)
+        closes = closed_periods(session, plan)
+        may_close = kind != "date" and plan.archived_at is None and can_publish(actor, plan.province_id)
         deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
                          f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
-    counts = result.current.counts.as_dict()
-    changes = "; ".join(f"{CATEGORY_LABELS[key]}: {result.change(key)}" for key in ("done", "in_progress", "overdue"))
-    quarter = result.quarter_counts.as_dict()
-    return (
-        f"Tính đến {result.current.label} ({result.current.day:%d/%m/%Y}): {report_sentence(result.current.counts)}",
-        changes + ".",
-        view.tiles(counts, counts["total"], "plan", view.TILES),
-        f"Nhiệm vụ đến hạn trong {result.quarter.label}: {quarter['total']:02d}",
-        view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
-        view.section_bars(sections), view.donut(counts),
-        agencies, sections,
-        late.rows, f"{vn_number(late.total)} phần việc quá hạn tính đến {result.current.day:%d/%m/%Y}"
-                   + (f" (hiển thị {vn_number(len(late.rows))} phần việc trễ lâu nhất)." if late.total > len(late.rows)
-                      else "."),
-        reports.rows, view.compliance_columns([(p.key, p.label) for p in reports.periods]), deadline_note,
-    )
+    counts, quarter = content.counts.as_dict(), content.quarter_counts.as_dict()
+    changes = "; ".join(f"{CATEGORY_LABELS[k]}: {content.change(k)}" for k in ("done", "in_progress", "overdue"))
+    shown = f" (hiển thị {vn_number(len(late_rows))} phần việc trễ lâu nhất)." if late_total > len(late_rows) else "."
+    bands = {band: content.bands.get(band.value, 0) for band in Band}
+    previous_bands = {band: content.previous_bands.get(band.value, 0) for band in Band}
+    return {
+        "sentence": f"Tính đến {content.period_label} ({content.day:%d/%m/%Y}): {report_sentence(content.counts)}",
+        "change": changes + ".",
+        "review": view.review_line(review),
+        "tiles": view.tiles(counts, counts["total"], "plan", view.TILES),
+        "quarter_title": f"Nhiệm vụ đến hạn trong {content.quarter_label}: {quarter['total']:02d}",
+        "quarter": view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
+        "by_section": view.section_bars(list(content.sections)), "donut": view.donut(counts),
+        "agencies": list(content.agencies), "sections": list(content.sections),
+        "overdue": late_rows,
+        "overdue_note": f"{vn_number(late_total)} phần việc quá hạn tính đến {content.day:%d/%m/%Y}" + shown,
+        "compliance": reports.rows,
+        "compliance_columns": view.compliance_columns([(p.key, p.label) for p in reports.periods]),
+        "compliance_note": deadline_note,
+        "bands": indicator_view.band_summary(band_lines(bands, previous_bands, content.compared_with), bands),
+        "banner": view.banner(content.published, content.corrections_note) if published else None,
+        "close_label": f"Chốt số liệu {content.period_label}",
+        "close_style": view.SHOWN if may_close and not published else view.HIDDEN,
+        "reopen_style": view.SHOWN if may_close and published else view.HIDDEN,
+        "close_body": (f"Chốt số liệu {content.as_of_phrase}: các con số, tình trạng từng nhiệm vụ và kết quả từng "
+                       "mục tiêu hiện nay được lưu làm số đã phát hành; nội dung tính trong kỳ không cập nhật được "
+                       "nữa cho đến khi mở lại kỳ."),
+        "closed": closes,
+    }
 
 
 def load_trend(actor: Actor, db: Database, kind, period_key, day, search):
-    """The completion line: one as-of rollup per month end, so it arrives after the numbers."""
+    """The completion line: one as-of rollup per month end, so it arrives after the numbers. It is
+    counted from today's history, closed period or not."""
     selection = chosen(kind, period_key, day)
-    now = today()
+    now_day = today()
     with db.read() as session:
-        series = completion_series(session, province_plan(session, actor, search), min(selection.day, now), now)
+        series = completion_series(session, province_plan(session, actor, search), min(selection.day, now_day),
+                                   now_day)
     return view.trend(series)
-
-
-def load_indicator_bands(actor: Actor, db: Database, kind, period_key, day, search):
-    """The targets of Phụ lục 01 by band at the selection's end, with the change since the previous."""
-    selection = chosen(kind, period_key, day)
-    with db.read() as session:
-        plan = province_plan(session, actor, search)
-        current = band_counts(session, plan, selection.day)
-        previous = band_counts(session, plan, selection.previous_day)
-    return indicator_view.band_summary(band_lines(current, previous, selection.previous_label), current)
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day, search):
@@ -104,30 +162,62 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day, searc
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
     if scope == "plan":
-        return _drill(actor, db, search, selection, category, "toàn kế hoạch")
+        return _drill(actor, db, search, kind, period_key, selection, category, "toàn kế hoạch")
     quarter = period_containing(min(selection.day, today()), "quarter")
-    return _drill(actor, db, search, selection, category, f"đến hạn trong {quarter.label}",
+    return _drill(actor, db, search, kind, period_key, selection, category, f"đến hạn trong {quarter.label}",
                   due_between=(quarter.start, quarter.end))
 
 
-def export(actor: Actor, db: Database, n_clicks, kind, period_key, day, search):
-    """The Excel report of the URL's plan (an archived plan's too: it is read, not written)."""
-    if not n_clicks:
+def export(actor: Actor, db: Database, _excel, _word, kind, period_key, day, search):
+    """The report of the selection as Word or Excel (an archived plan's too: it is read, not
+    written); a closed period's is the published one."""
+    fmt = FORMATS.get(ctx.triggered_id)
+    key = _key(kind, period_key, day)
+    if fmt is None or not isinstance(key, str):
         raise PreventUpdate
-    selection = chosen(kind, period_key, day)
+    chosen(kind, period_key, day)
     with db.read() as session:
-        data = build_report(session, province_plan(session, actor, search),
-                            ReportRequest(selection, today()))
-    return dcc.send_bytes(data, f"bao-cao-cds-{(day if kind == 'date' else period_key)}.xlsx")
+        data, filename = report_file(session, province_plan(session, actor, search), key, today(), fmt)
+    return dcc.send_bytes(data, filename)
 
 
-def _drill(actor: Actor, db: Database, search, selection: Selection, category: str, where: str, **scope) -> tuple:
-    """(title, rows, box style) for the tasks behind one number."""
-    now = today()
+def _published_lines(content: ReportContent, category: str, due_between: tuple[date, date] | None,
+                     section_code: str | None) -> list[dict]:
+    """The published tasks behind one published number, as the drill-down grid's rows."""
+    def kept(line: TaskLine) -> bool:
+        if section_code is not None and line.section != section_code:
+            return False
+        if due_between is None:
+            return True
+        due = parse_date(line.due_date) if line.due_date else None
+        return due is not None and due_between[0] <= due <= due_between[1]
+
+    return [{"id": line.task_id, "row_id": str(line.task_id), "stt": line.stt, "section": line.section,
+             "title": line.title, "lead": line.lead, "deadline_text": line.deadline_text,
+             "due_date": line.due_date, "status": line.status}
+            for line in content.tasks_in(category) if kept(line)]
+
+
+def _drill(actor: Actor, db: Database, search, kind, period_key, selection: Selection, category: str, where: str,
+           due_between: tuple[date, date] | None = None, section_id: int | None = None,
+           agency_id: int | None = None) -> tuple:
+    """(title, rows, box style) for the tasks behind one number: a closed period's published tasks
+    (an agency's parts were not published: those are counted again from the history)."""
+    now_day = today()
     with db.read() as session:
-        rows = tasks_behind(session, province_plan(session, actor, search), category,
-                            as_of_for(min(selection.day, now), now), **scope)
-    return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {selection.label}): {len(rows)} nhiệm vụ",
+        plan = province_plan(session, actor, search)
+        published = _published(session, plan, kind, period_key) if agency_id is None else None
+        if published:
+            codes = {row["id"]: section_parts(row["name"])[0] for row in published.content.sections}
+            if section_id is not None and section_id not in codes:
+                raise PreventUpdate
+            rows = _published_lines(published.content, category, due_between,
+                                    codes[section_id] if section_id is not None else None)
+        else:
+            rows = tasks_behind(session, plan, category, as_of_for(min(selection.day, now_day), now_day),
+                                due_between=due_between, section_id=section_id, agency_id=agency_id)
+    mark = " — số đã chốt" if published else ""
+    return (f"{CATEGORY_LABELS[category]} — {where} (tính đến {selection.label}{mark}): {len(rows)} nhiệm vụ",
             rows, {"display": "block"})
 
 
@@ -137,8 +227,8 @@ def click_section(actor: Actor, db: Database, cell, kind, period_key, day, searc
     category = cell.get("colId") if isinstance(cell, dict) else None
     if section_id is None or category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, search, chosen(kind, period_key, day), category, "nhóm nhiệm vụ đã chọn",
-                  section_id=section_id)
+    return _drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category,
+                  "nhóm nhiệm vụ đã chọn", section_id=section_id)
 
 
 def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search):
@@ -153,8 +243,48 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search
         with db.read() as session:
             linked = linked_plan(province_plan(session, actor, search), search)
         return plan_href(tasks_view.PATH, linked, {"don-vi": agency_id}), no_update, no_update, no_update
-    return (no_update, *_drill(actor, db, search, chosen(kind, period_key, day), category, "đơn vị đã chọn",
-                               agency_id=agency_id))
+    return (no_update, *_drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category,
+                               "đơn vị đã chọn", agency_id=agency_id))
+
+
+def _bump(refresh) -> int:
+    return (refresh if isinstance(refresh, int) and not isinstance(refresh, bool) else 0) + 1
+
+
+def close(actor: Actor, db: Database, n_clicks, kind, period_key, search, refresh):
+    """Returns (message, refresh, modal open): the selected period closed, or why not."""
+    if not n_clicks:
+        raise PreventUpdate
+    if kind == "date":
+        return view.message("Chỉ chốt số liệu theo kỳ (tháng, quý, 6 tháng, năm).", "warning"), no_update, False
+    try:
+        with db.write() as session:
+            done = close_period(session, actor, province_plan(session, actor, search), period_key, when=now())
+            text = f"Đã chốt số liệu {parse_period(done.period).label} (số liệu đến ngày {vn_date(done.day)})."
+    except (ClosingRefused, PlanArchived, DatabaseBusy) as exc:
+        return view.message(str(exc), "warning"), no_update, False
+    except NotAllowed as exc:
+        refuse(str(exc))
+    return view.message(text, "success"), _bump(refresh), False
+
+
+def reopen(actor: Actor, db: Database, n_clicks, kind, period_key, reason, search, refresh):
+    """Returns (message, refresh, modal open, the dialog's message, reason): the period reopened,
+    or the dialog stays open saying why not."""
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        with db.write() as session:
+            if kind == "date":
+                raise ClosingRefused("Chọn kỳ đã chốt (tháng, quý, 6 tháng, năm) để mở lại.")
+            done = reopen_period(session, actor, province_plan(session, actor, search), period_key, reason,
+                                 when=now())
+            text = f"Đã mở lại kỳ {parse_period(done.period).label}. Lý do: {done.reopen_reason}"
+    except (ClosingRefused, PlanArchived, DatabaseBusy) as exc:
+        return no_update, no_update, True, view.message(str(exc), "danger", f"{PAGE}-reopen-message"), no_update
+    except NotAllowed as exc:
+        refuse(str(exc))
+    return view.message(text, "success"), _bump(refresh), False, None, ""
 
 
 def register(app: Dash) -> None:
@@ -165,18 +295,10 @@ def register(app: Dash) -> None:
     selector.register(app, PAGE, READ_PROVINCE)
     guarded_callback(
         app, READ_PROVINCE,
-        Output(f"{PAGE}-sentence", "children"), Output(f"{PAGE}-change", "children"),
-        Output(f"{PAGE}-tiles", "children"), Output(f"{PAGE}-quarter-title", "children"),
-        Output(f"{PAGE}-quarter", "children"), Output(f"{PAGE}-by-section", "figure"),
-        Output(f"{PAGE}-donut", "figure"),
-        Output(f"{PAGE}-agencies", "rowData"), Output(f"{PAGE}-sections", "rowData"),
-        Output(f"{PAGE}-overdue", "rowData"), Output(f"{PAGE}-overdue-note", "children"),
-        Output(f"{PAGE}-compliance", "rowData"), Output(f"{PAGE}-compliance", "columnDefs"),
-        Output(f"{PAGE}-compliance-note", "children"), *selected,
+        output={name: Output(f"{PAGE}-{component}", prop) for name, (component, prop) in LOAD_OUTPUTS.items()},
+        inputs=[*selected[:3], Input(f"{PAGE}-refresh", "data")], state=[State("url", "search")],
     )(load_overview)
     guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"), *selected)(load_trend)
-    guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-indicator-bands", "children"), *selected)(
-        load_indicator_bands)
     guarded_callback(
         app, READ_PROVINCE,
         Output(f"{PAGE}-drill-title", "children"), Output(f"{PAGE}-drill", "rowData"),
@@ -185,8 +307,8 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )(drill_down)
     guarded_callback(
-        app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"), *selector_states,
-        prevent_initial_call=True,
+        app, READ_PROVINCE, Output(f"{PAGE}-download", "data"), Input(f"{PAGE}-export", "n_clicks"),
+        Input(f"{PAGE}-export-word", "n_clicks"), *selector_states, prevent_initial_call=True,
     )(export)
     drill_outputs = [Output(f"{PAGE}-drill-title", "children", allow_duplicate=True),
                      Output(f"{PAGE}-drill", "rowData", allow_duplicate=True),
@@ -199,3 +321,26 @@ def register(app: Dash) -> None:
         app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-sections", "cellClicked"), *selector_states,
         prevent_initial_call=True,
     )(click_section)
+    period_states = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value")]
+    guarded_callback(
+        app, PUBLISH,
+        Output(f"{PAGE}-close-alert", "children"), Output(f"{PAGE}-refresh", "data"),
+        Output(f"{PAGE}-close-modal", "is_open", allow_duplicate=True),
+        Input(f"{PAGE}-close-confirm", "n_clicks"), *period_states, State("url", "search"),
+        State(f"{PAGE}-refresh", "data"), prevent_initial_call=True,
+    )(close)
+    guarded_callback(
+        app, PUBLISH,
+        Output(f"{PAGE}-close-alert", "children", allow_duplicate=True),
+        Output(f"{PAGE}-refresh", "data", allow_duplicate=True),
+        Output(f"{PAGE}-reopen-modal", "is_open", allow_duplicate=True),
+        Output(f"{PAGE}-reopen-alert", "children"), Output(f"{PAGE}-reopen-reason", "value"),
+        Input(f"{PAGE}-reopen-confirm", "n_clicks"), *period_states, State(f"{PAGE}-reopen-reason", "value"),
+        State("url", "search"), State(f"{PAGE}-refresh", "data"), prevent_initial_call=True,
+    )(reopen)
+    for dialog in ("close", "reopen"):
+        browser_callback(app, "function(_) { return true; }", Output(f"{PAGE}-{dialog}-modal", "is_open"),
+                         Input(f"{PAGE}-{dialog}-open", "n_clicks"), prevent_initial_call=True)
+        browser_callback(app, "function(_) { return false; }",
+                         Output(f"{PAGE}-{dialog}-modal", "is_open", allow_duplicate=True),
+                         Input(f"{PAGE}-{dialog}-cancel", "n_clicks"), prevent_initial_call=True)

@@ -51,16 +51,19 @@ def _agency_for(actor: Actor, requested) -> int | None:
 
 
 def choose_agency(actor: Actor, db: Database, _ready, search):
-    """Returns (options, chosen, box style): only secretariat, leaders and admins choose an agency
-    among the leads of the URL's plan; "?don-vi=ID" (a click on the overview) preselects one."""
+    """Returns (options, chosen, box style, linked assignment): only secretariat, leaders and admins
+    choose an agency among the leads of the URL's plan; "?don-vi=ID" (a click on the overview)
+    preselects one. "?phan-cong=ID" (a reminder's link) asks to open that assignment's form, as a
+    click on its row would (`open_linked`, which checks it)."""
+    linked = query(search).get(view.ASSIGNMENT_PARAMETER)
     if actor.is_agency:
-        return [], None, {"display": "none"}
+        return [], None, {"display": "none"}, linked
     with db.read() as session:
         plan = url_plan(session, actor, search)
         options = agency_options(session, actor, plan) if plan else []
     requested = id_from_text(query(search).get("don-vi"))
     chosen = requested if any(o["value"] == requested for o in options) else None
-    return options, chosen, {"display": "block"}
+    return options, chosen, {"display": "block"}, linked
 
 
 def _empty_page(message: str, columns: list[dict]) -> tuple:
@@ -109,12 +112,10 @@ def load_tasks(actor: Actor, db: Database, agency_value, text, status, section, 
     )
 
 
-def open_form(actor: Actor, db: Database, cell):
+def _form(actor: Actor, db: Database, assignment_id) -> tuple:
     """Returns (open, title, task info, *field values, *invalid, *feedback, alert, assignment id,
-    version, loaded values, history, save disabled)."""
-    if not isinstance(cell, dict) or cell.get("rowId") is None:
-        raise PreventUpdate
-    assignment_id = id_from_text(cell.get("rowId"))
+    version, loaded values, history, save disabled); an assignment the actor may not see is a
+    logged 403 (the service checks)."""
     try:
         with db.read() as session:
             detail = assignment_detail(session, actor, assignment_id, today())
@@ -122,15 +123,32 @@ def open_form(actor: Actor, db: Database, cell):
     except NotAllowed as exc:
         refuse(str(exc))
     values = detail["values"]
-    notice = None if detail["can_edit"] else view.message(
-        detail["archived"] or "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.",
-        "secondary")
+    read_only = None if detail["can_edit"] else (
+        detail["archived"] or "Bạn chỉ có quyền xem nhiệm vụ này; đơn vị chủ trì hoặc Tổ giúp việc cập nhật.")
+    if detail["review"]["state"] == "returned":  # what to fix comes first
+        notice = view.message(view.returned_text(detail["review"]), "warning", [read_only] if read_only else None)
+    else:
+        notice = view.message(read_only, "secondary") if read_only else None
     return (
         True, f"STT {detail['stt']}. {detail['title']}",
         view.form_task(detail),
         *[values[name] for name in FORM_FIELDS], *[False] * len(FORM_FIELDS), *[""] * len(FORM_FIELDS),
         notice, detail["id"], detail["version"], values, view.history(history), not detail["can_edit"],
     )
+
+
+def open_form(actor: Actor, db: Database, cell):
+    """The update form of the clicked row (see `_form`)."""
+    if not isinstance(cell, dict) or cell.get("rowId") is None:
+        raise PreventUpdate
+    return _form(actor, db, id_from_text(cell.get("rowId")))
+
+
+def open_linked(actor: Actor, db: Database, linked):
+    """The update form of the assignment the URL names (see `choose_agency`), once the page is loaded."""
+    if linked is None:
+        raise PreventUpdate
+    return _form(actor, db, id_from_text(linked))
 
 
 def save_form(actor: Actor, db: Database, n_clicks, assignment_id, version, loaded, refresh, *values):
@@ -207,7 +225,7 @@ def register(app: Dash) -> None:
     guarded_callback(
         app, READ_ANY_ROLE,
         Output(f"{PAGE}-agency", "options"), Output(f"{PAGE}-agency", "value"),
-        Output(f"{PAGE}-agency-box", "style"),
+        Output(f"{PAGE}-agency-box", "style"), Output(f"{PAGE}-linked", "data"),
         Input(f"{PAGE}-ready", "data"), State("url", "search"),
     )(choose_agency)
     guarded_callback(
@@ -224,15 +242,20 @@ def register(app: Dash) -> None:
     field_outputs = [Output(view.field_id(name), "value") for name in FORM_FIELDS]
     invalid_outputs = [Output(view.field_id(name), "invalid") for name in FORM_FIELDS]
     feedback_outputs = [Output(f"{view.field_id(name)}-feedback", "children") for name in FORM_FIELDS]
-    guarded_callback(
-        app, READ_ANY_ROLE,
+    form_outputs = [
         Output(f"{FORM}-modal", "is_open"), Output(f"{FORM}-title", "children"), Output(f"{FORM}-task", "children"),
         *field_outputs, *invalid_outputs, *feedback_outputs,
         Output(f"{FORM}-alert", "children"), Output(f"{FORM}-assignment", "data"),
         Output(f"{FORM}-version", "data"), Output(f"{FORM}-loaded", "data"),
         Output(f"{FORM}-history", "children"), Output(f"{FORM}-save", "disabled"),
-        Input(f"{PAGE}-grid", "cellClicked"), prevent_initial_call=True,
-    )(open_form)
+    ]
+    guarded_callback(app, READ_ANY_ROLE, *form_outputs, Input(f"{PAGE}-grid", "cellClicked"),
+                     prevent_initial_call=True)(open_form)
+    guarded_callback(
+        app, READ_ANY_ROLE,
+        *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in form_outputs],
+        Input(f"{PAGE}-linked", "data"), prevent_initial_call=True,
+    )(open_linked)
     guarded_callback(
         app, WRITE_FOR_AGENCY,
         *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in invalid_outputs],

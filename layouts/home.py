@@ -44,10 +44,26 @@ def tiles(counts: dict[str, int]) -> list:
     ]
 
 
+def returned_card(rows: list[dict], plan_id: int | None) -> dbc.Card:
+    """The completions the secretariat returned (STT, title, comment, day), first thing an agency sees."""
+    return dbc.Card(dbc.CardBody([
+        html.H2("Kết quả bị trả lại", className="h5 text-danger"),
+        html.P(f"Tổ giúp việc trả lại {len(rows)} kết quả hoàn thành: nhiệm vụ được tính là chưa hoàn thành cho đến "
+               "khi được xác nhận. Hãy bổ sung, sửa theo ý kiến rồi cập nhật lại.", className="small"),
+        html.Ul([html.Li([html.Strong(f"STT {row['stt']}. {row['title']}"), html.Br(),
+                          html.Span(f"Trả lại ngày {row['returned_on']}: ", className="text-muted"), row["comment"]],
+                         className="mb-2") for row in rows], id=f"{PAGE}-returned-list"),
+        dbc.Button("Xem và cập nhật nhiệm vụ bị trả lại", href=plan_href(TASKS_PATH, plan_id), color="danger",
+                   id=f"{PAGE}-to-returned"),
+    ]), color="danger", outline=True, className="mb-3", id=f"{PAGE}-returned")
+
+
 def agency_section(agency_name: str, counts: dict[str, int] | None,
-                   indicators: tuple[str, int, int] | None = None, plan_id: int | None = None) -> dbc.Card:
+                   indicators: tuple[str, int, int] | None = None, plan_id: int | None = None,
+                   returned: list[dict] | None = None) -> html.Div:
     """An agency user's own standing, the way to its workspace, and the targets it must report this
-    period (period label, reported, total); links keep the plan on show."""
+    period (period label, reported, total), after its returned completions if any; links keep the
+    plan on show."""
     if counts is None:
         body = [html.P("Đơn vị chưa được giao nhiệm vụ chủ trì trong kế hoạch này.", className="mb-0")]
     else:
@@ -67,7 +83,8 @@ def agency_section(agency_name: str, counts: dict[str, int] | None,
             dbc.Button("Nhập kết quả chỉ tiêu", href=plan_href(INDICATORS_PATH, plan_id), color="primary", outline=True,
                        id=f"{PAGE}-to-indicators"),
         ]
-    return dbc.Card(dbc.CardBody([html.H2(f"Đơn vị: {agency_name}", className="h5"), *body]))
+    standing = dbc.Card(dbc.CardBody([html.H2(f"Đơn vị: {agency_name}", className="h5"), *body]))
+    return html.Div([returned_card(returned, plan_id), standing] if returned else [standing])
 
 
 def no_plan() -> dbc.Alert:

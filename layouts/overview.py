@@ -1,12 +1,13 @@
 """Tổng hợp: the plan as of a period for the secretariat and leaders — counts in the reports'
-words, the two-by-two, the quarter's own view, charts, by agency, by section, reporting compliance."""
+words, the two-by-two, the quarter's own view, charts, by agency, by section, reporting compliance,
+the report to download, and closing a period (chốt số liệu), whose published figures the page then shows."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.controls import period_selector
+from layouts.controls import alert, period_selector
 from layouts.grid import grid
 from layouts.indicators import PATH as INDICATORS_PATH
 from layouts.overdue import BOARD_COLUMNS
@@ -41,6 +42,18 @@ TASK_COLUMNS = [
     {"field": "deadline_text", "headerName": "Thời hạn", "width": 120},
     {"field": "status", "headerName": "Tình trạng", "width": 140},
 ]
+CLOSED_COLUMNS = [
+    {"field": "period", "headerName": "Kỳ", "width": 150},
+    {"field": "day", "headerName": "Số liệu đến ngày", "width": 130, "wrapHeaderText": True},
+    {"field": "closed", "headerName": "Chốt lúc — người chốt", "flex": 1, "minWidth": 200, "wrapText": True,
+     "autoHeight": True},
+    {"field": "state", "headerName": "Tình trạng", "width": 110},
+    {"field": "reopened", "headerName": "Mở lại lúc — người mở", "flex": 1, "minWidth": 200, "wrapText": True,
+     "autoHeight": True},
+    {"field": "reason", "headerName": "Lý do mở lại", "flex": 2, "minWidth": 200, "wrapText": True,
+     "autoHeight": True},
+]
+HIDDEN, SHOWN = {"display": "none"}, {"display": "inline-block"}
 
 
 def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
@@ -48,13 +61,18 @@ def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
         html.H1("Tổng hợp tình hình thực hiện", className="h4", id=f"{PAGE}-title"),
         dbc.Row([
             *period_selector(PAGE),
+            dbc.Col(dbc.Button("Tải báo cáo Word", id=f"{PAGE}-export-word", color="primary", outline=True),
+                    xs=6, md="auto"),
             dbc.Col(dbc.Button("Tải báo cáo Excel", id=f"{PAGE}-export", color="success", outline=True),
-                    xs=12, md="auto"),
+                    xs=6, md="auto"),
         ], className="g-2 mb-3 align-items-center"),
         dcc.Download(id=f"{PAGE}-download"),
+        dcc.Store(id=f"{PAGE}-refresh", data=0),
+        html.Div(id=f"{PAGE}-banner"),
         dbc.Card(dbc.CardBody([
             html.P(id=f"{PAGE}-sentence", className="fs-6 mb-1"),
-            html.P(id=f"{PAGE}-change", className="small text-muted mb-2"),
+            html.P(id=f"{PAGE}-change", className="small text-muted mb-1"),
+            html.P(id=f"{PAGE}-review", className="small mb-2"),
             dbc.Row(id=f"{PAGE}-tiles", className="g-2"),
             html.H2(id=f"{PAGE}-quarter-title", className="h6 mt-3"),
             dbc.Row(id=f"{PAGE}-quarter", className="g-2"),
@@ -91,8 +109,62 @@ def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
             dbc.Tab([html.P(id=f"{PAGE}-compliance-note", className="small text-muted"),
                      grid(f"{PAGE}-compliance", [], 25)],
                     label="Nộp báo cáo kỳ", tab_id="compliance", className="pt-2"),
-        ], active_tab="agencies"),
+        ], active_tab="agencies", className="mb-3"),
+        _closing(),
     ])
+
+
+def _closing() -> dbc.Card:
+    """Chốt số liệu: the buttons (the load callback shows them to the secretariat only), their
+    confirm dialogs and the plan's closes."""
+    return dbc.Card(dbc.CardBody([
+        html.H2("Chốt số liệu", className="h6"),
+        html.P("Khi đã phát hành báo cáo kỳ, Tổ giúp việc chốt số liệu: trang này và báo cáo tải về của kỳ đó "
+               "giữ đúng số đã chốt; không cập nhật được nội dung tính trong kỳ cho đến khi mở lại kỳ.",
+               className="small text-muted"),
+        html.Div(id=f"{PAGE}-close-alert"),
+        dbc.Button(id=f"{PAGE}-close-open", color="primary", className="me-2 mb-2", style=HIDDEN),
+        dbc.Button("Mở lại kỳ", id=f"{PAGE}-reopen-open", color="secondary", outline=True, className="mb-2",
+                   style=HIDDEN),
+        grid(f"{PAGE}-closed", CLOSED_COLUMNS, 10),
+        dbc.Modal([
+            dbc.ModalHeader(dbc.ModalTitle("Chốt số liệu?", className="h6 mb-0")),
+            dbc.ModalBody(id=f"{PAGE}-close-body"),
+            dbc.ModalFooter([
+                dbc.Button("Hủy", id=f"{PAGE}-close-cancel", color="secondary", outline=True),
+                dbc.Button("Chốt số liệu", id=f"{PAGE}-close-confirm", color="primary"),
+            ]),
+        ], id=f"{PAGE}-close-modal", is_open=False),
+        dbc.Modal([
+            dbc.ModalHeader(dbc.ModalTitle("Mở lại kỳ đã chốt?", className="h6 mb-0")),
+            dbc.ModalBody([
+                html.P("Sau khi mở lại, các đơn vị cập nhật được nội dung trong kỳ; số đã chốt được lưu lại trong "
+                       "danh sách. Ghi rõ lý do.", className="small"),
+                dbc.Label("Lý do mở lại", html_for=f"{PAGE}-reopen-reason"),
+                dbc.Textarea(id=f"{PAGE}-reopen-reason", rows=3, maxLength=2000),
+                html.Div(id=f"{PAGE}-reopen-alert", className="mt-2"),
+            ]),
+            dbc.ModalFooter([
+                dbc.Button("Hủy", id=f"{PAGE}-reopen-cancel", color="secondary", outline=True),
+                dbc.Button("Mở lại kỳ", id=f"{PAGE}-reopen-confirm", color="danger"),
+            ]),
+        ], id=f"{PAGE}-reopen-modal", is_open=False),
+    ]), id=f"{PAGE}-closing")
+
+
+def banner(mark: str, corrections: str) -> dbc.Alert:
+    """A closed period's mark, and how its figures counted again today differ, if they do."""
+    return alert(mark, "info", [corrections] if corrections else None, f"{PAGE}-published")
+
+
+def review_line(review: dict[str, int]) -> str:
+    """The completions as agencies reported them and as the secretariat confirmed them."""
+    return (f"Theo báo cáo của đơn vị: {review['reported']:02d} nhiệm vụ hoàn thành; Tổ giúp việc đã xác nhận "
+            f"{review['confirmed']:02d}, trả lại {review['returned']:02d}, chờ xác nhận {review['pending']:02d}.")
+
+
+def message(text: str, color: str, alert_id: str = f"{PAGE}-close-message") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className="py-2", id=alert_id)
 
 
 def tiles(counts: dict[str, int], total: int, scope: str, spec: list[tuple[str, str, str]]) -> list:

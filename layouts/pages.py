@@ -10,7 +10,20 @@ from typing import Callable
 
 from dash.development.base_component import Component
 
-from layouts import accounts, agencies, home, imports, indicators, overdue, overview, plan_editing, plans, tasks
+from layouts import (
+    accounts,
+    agencies,
+    home,
+    imports,
+    indicators,
+    overdue,
+    overview,
+    plan_editing,
+    plans,
+    reminders,
+    review,
+    tasks,
+)
 from services.accounts.permissions import ALL_ROLES, PLAN_WRITE_ROLES, READ_ALL_ROLES
 
 
@@ -31,6 +44,7 @@ PAGES = [
     Page(tasks.PAGE, tasks.PATH, "Nhiệm vụ của đơn vị", ALL_ROLES, tasks.layout, shows_plan=True),
     Page(overview.PAGE, "/tong-hop", "Tổng hợp", READ_ALL_ROLES, overview.layout, shows_plan=True),
     Page(overdue.PAGE, "/qua-han", "Quá hạn", READ_ALL_ROLES, overdue.layout, shows_plan=True),
+    Page(review.PAGE, review.PATH, "Xác nhận kết quả", READ_ALL_ROLES, review.layout, shows_plan=True),
     Page(indicators.PAGE, indicators.PATH, "Chỉ tiêu", ALL_ROLES, indicators.layout, shows_plan=True),
     Page(indicators.DETAIL, indicators.DETAIL_PATH, "Chi tiết chỉ tiêu", ALL_ROLES, indicators.detail_layout,
          in_nav=False, shows_plan=True, up=indicators.PATH),
@@ -40,6 +54,8 @@ PAGES = [
     Page(imports.PAGE, imports.PATH, "Nhập từ tệp", PLAN_WRITE_ROLES, imports.layout),
     Page(accounts.PAGE, accounts.PATH, "Người dùng", PLAN_WRITE_ROLES, accounts.layout),
     Page(agencies.PAGE, agencies.PATH, "Cơ quan, đơn vị", PLAN_WRITE_ROLES, agencies.layout),
+    # Reached from the navbar's bell, not from the page links.
+    Page(reminders.PAGE, reminders.PATH, "Nhắc việc", ALL_ROLES, reminders.layout, in_nav=False),
 ]
 
 

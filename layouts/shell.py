@@ -16,6 +16,7 @@ def layout() -> html.Div:
         # Set by callbacks (the plan selector, clicks that open a page): navigate without a reload.
         dcc.Location(id="url", refresh="callback-nav"),
         dcc.Store(id=f"{PAGE}-plan-shown"),
+        dcc.Store(id=f"{PAGE}-reminders-changed", data=0),  # bumped when reminders are read: the bell recounts
         # Two rows: the brand, the plan on show and the user; then the pages, wrapping as they need
         # (the secretariat has many).
         dbc.Navbar(
@@ -29,6 +30,7 @@ def layout() -> html.Div:
                         dbc.Select(id=f"{PAGE}-plan", size="sm", placeholder="Chọn kế hoạch…"),
                     ], id=f"{PAGE}-plan-box", style=plan_box_style(False)),
                     html.Span(id=f"{PAGE}-user", className="navbar-text small"),
+                    bell(),
                     html.A("Đổi mật khẩu", href="/doi-mat-khau", id=f"{PAGE}-password",
                            className="btn btn-sm btn-outline-light"),
                     html.Form(
@@ -43,6 +45,14 @@ def layout() -> html.Div:
         ),
         dbc.Container(id="page-content", fluid=True, className="pb-4"),
     ])
+
+
+def bell() -> html.A:
+    """The user's unread reminders: text, not an icon, and a count a callback fills (hidden at 0)."""
+    return html.A(["Nhắc việc", html.Span(id=f"{PAGE}-bell-count", className="badge rounded-pill text-bg-warning ms-1",
+                                          style={"display": "none"})],
+                  href="/nhac-viec", id=f"{PAGE}-bell", className="btn btn-sm btn-outline-light",
+                  **{"aria-label": "Nhắc việc"})
 
 
 def plan_box_style(visible: bool) -> dict:

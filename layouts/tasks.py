@@ -12,6 +12,7 @@ from services.plans.statuses import STATUS_LABELS
 
 PAGE = "tasks"
 PATH = "/nhiem-vu"
+ASSIGNMENT_PARAMETER = "phan-cong"  # "?phan-cong=ID" (a reminder's link) opens that assignment's update form
 FORM = f"{PAGE}-form"
 ALL = "all"
 
@@ -56,7 +57,8 @@ def task_columns(narrow: bool) -> list[dict]:
     if narrow:
         return phone_columns("title", "Nhiệm vụ", {
             "colId": "where", "headerName": "Tình hình", **situation_cell,
-            "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"}})
+            "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"
+                                        " + (params.data.review_label ? ' · ' + params.data.review_label : '')"}})
     return [
         {"field": "stt", "headerName": "STT", "width": 72},
         {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
@@ -66,7 +68,13 @@ def task_columns(narrow: bool) -> list[dict]:
         {"field": "deadline_text", "headerName": "Thời hạn", "width": 110, "wrapText": True, "autoHeight": True},
         {"field": "due_iso", "headerName": "Hạn", "width": 104,
          "valueFormatter": {"function": "params.data.due_date"}},
-        {"field": "status_label", "headerName": "Tình trạng", "width": 128, "wrapText": True, "autoHeight": True},
+        # With the secretariat's review ("Bị trả lại"), its comment in the tooltip (text only, never HTML).
+        {"field": "status_label", "headerName": "Tình trạng", "width": 128, "wrapText": True, "autoHeight": True,
+         "tooltipField": "review_comment",
+         "cellClassRules": {"text-danger fw-semibold": "params.data.review_state === 'returned'"},
+         "valueFormatter": {"function": "params.value + (params.data.review_label ? ' · ' + params.data.review_label : '')"
+                                        " + (params.data.review_state === 'returned' && params.data.review_comment"
+                                        " ? ': ' + params.data.review_comment : '')"}},
         {"field": "progress", "headerName": "Tiến độ (%)", "width": 92, "type": "numericColumn",
          "wrapHeaderText": True},
         {"field": "days_left", "headerName": "Còn / quá hạn", "width": 124, "wrapText": True,
@@ -161,6 +169,7 @@ def layout(**_kwargs) -> html.Div:
         dcc.Store(id=f"{PAGE}-ready", data=True),
         dcc.Store(id=f"{PAGE}-narrow", data=False),
         dcc.Store(id=f"{PAGE}-refresh", data=0),
+        dcc.Store(id=f"{PAGE}-linked"),  # the assignment the URL asks to open, if any
         html.H1("Nhiệm vụ của đơn vị", className="h4"),
         html.Div(dcc.Dropdown(id=f"{PAGE}-agency", placeholder="Chọn đơn vị…", clearable=False),
                  id=f"{PAGE}-agency-box", className="mb-2", style={"display": "none"}),
@@ -233,6 +242,10 @@ def form_task(detail: dict) -> list:
         ("Cơ quan phối hợp", detail["coordinators"]), ("Thời hạn", detail["deadline"]),
         ("Sản phẩm", detail["product"]), ("Tình hình", detail["situation_label"]),
     ]
+    review = detail["review"]
+    if review["label"] and review["state"] != "none":
+        lines.append(("Xác nhận của Tổ giúp việc", " — ".join(filter(None, [
+            review["label"], review["comment"], f"{review['by']} lúc {review['at']}" if review["at"] else ""]))))
     if detail["deadline_passed"]:
         lines.append(("Lưu ý", "đã quá thời hạn: nếu chưa hoàn thành, cần nêu lý do."))
     return [html.Div(f"Đơn vị thực hiện phần việc: {detail['agency']}", className="fw-semibold")] + [
@@ -245,3 +258,8 @@ def history(rows: list[dict]):
 
 def message(text: str, color: str, details: list[str] | None = None) -> dbc.Alert:
     return alert(text, color, details, f"{FORM}-message")
+
+
+def returned_text(review: dict) -> str:
+    """What the form says first about a completion the secretariat returned."""
+    return f"Tổ giúp việc trả lại ngày {review['day']}: {review['comment']}"

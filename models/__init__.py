@@ -10,6 +10,7 @@ from models.plan import (
     Indicator,
     IndicatorAgency,
     IndicatorValue,
+    PeriodClose,
     Plan,
     ReportSnapshot,
     ReportSubmission,
@@ -18,13 +19,14 @@ from models.plan import (
     TaskCoordinator,
     TaskDeadline,
 )
+from models.reminder import Reminder
 from models.throttle import Throttle
 from models.user import ChangeLog, User
 
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
-    "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "Plan",
-    "Province", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
+    "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
+    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
     "User",
 ]
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -142,8 +143,11 @@ class Assignment(Base):
     delay_reason: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
     completed_on: Mapped[Optional[date]] = mapped_column(Date)
-    # Secretariat review of a reported completion: none | confirmed | returned.
+    # Secretariat review of a reported completion: none | confirmed | returned (services.tasks.review).
     review_state: Mapped[str] = mapped_column(String(20), default="none")
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
     updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -262,5 +266,33 @@ class ReportSubmission(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     snapshot: Mapped[ReportSnapshot] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PeriodClose(Base):
+    """A period published (chốt số liệu): its figures as they stood at the close, kept as the official
+    ones (services.publication.closing). Reopening keeps the row, with who, when and why; a new close
+    adds a new one, so at most one row per plan and period is open (reopened_at null)."""
+
+    __tablename__ = "period_closes"
+    __table_args__ = (Index("uq_period_closes_open", "plan_id", "period", unique=True,
+                            sqlite_where=text("reopened_at IS NULL"),
+                            postgresql_where=text("reopened_at IS NULL")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))  # "2026-Q4"
+    period_start: Mapped[date] = mapped_column(Date)
+    # The figures' day: the period's end, or the closing day for a period closed before it ended.
+    day: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reopened_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    reopened_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reopen_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    summary: Mapped[str] = mapped_column(Text)  # JSON: the counts the overview shows
+    content: Mapped[str] = mapped_column(Text)  # JSON: services.publication.content.ReportContent
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

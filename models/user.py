@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, literal, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, literal, select, true
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from models.base import Base
@@ -26,6 +26,8 @@ class User(Base):
     # How the secretariat reaches the person (a focal point's contacts, from the list it keeps).
     email: Mapped[Optional[str]] = mapped_column(String(254))
     phone: Mapped[Optional[str]] = mapped_column(String(40))
+    # The daily digest of reminders (services.reminders); off: in the bell only.
+    email_reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on logout, deactivation and role change: older session cookies stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -10,16 +10,16 @@ from sqlalchemy import func, select
 
 from models import Agency, Assignment, Plan, Task, User
 from services.common.saving import Outcome
+from services.publication.content import gather
+from services.publication.report import report_file
 from services.reporting.dashboard import (
     agency_table,
     compliance,
     overdue_band,
     overdue_board,
-    overview,
     selection_for,
     tasks_behind,
 )
-from services.reporting.export import ReportRequest, build_report
 from services.reporting.periods import InvalidPeriod
 from services.reporting.rollup import COUNT_KEYS, plan_rollup
 from services.tasks.submissions import submit_report
@@ -47,24 +47,23 @@ def story(plan_db):  # noqa: F811
     return db, plan_id
 
 
-def test_overview_as_of_quarters_with_the_change(story):
+def test_report_counts_as_of_quarters_with_the_change(story):
     db, plan_id = story
     with db.read() as s:
-        plan = s.get(Plan, plan_id)
-        result = overview(s, plan, selection_for("2026-Q2"), TODAY)
-    assert result.current.counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 0, "done_late": 1,
-                                               "in_progress": 4, "not_started": 1, "overdue": 1, "ongoing": 1}
-    assert result.previous.counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 1, "done_late": 0,
+        result = gather(s, s.get(Plan, plan_id), "2026-Q2", TODAY, lists=False)
+    assert result.counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 0, "done_late": 1,
+                                       "in_progress": 4, "not_started": 1, "overdue": 1, "ongoing": 1}
+    assert result.previous_counts.as_dict() == {"total": 6, "done": 1, "done_on_time": 1, "done_late": 0,
                                                 "in_progress": 2, "not_started": 3, "overdue": 0, "ongoing": 1}
     assert result.change("overdue") == "tăng 1 nhiệm vụ so với Quý I/2026"
     assert result.change("in_progress") == "tăng 2 nhiệm vụ so với Quý I/2026"
     assert result.change("done") == "không đổi so với Quý I/2026"
     assert result.change("not_started") == "giảm 2 nhiệm vụ so với Quý I/2026"
     # Quarter II's own view: only task 3 falls due in it, in progress and not yet overdue on 30/06.
-    assert (result.quarter.label, result.quarter_counts.total, result.quarter_counts.in_progress,
+    assert (result.quarter_label, result.quarter_counts.total, result.quarter_counts.in_progress,
             result.quarter_counts.overdue) == ("Quý II/2026", 1, 1, 0)
     with db.read() as s:
-        q1 = overview(s, s.get(Plan, plan_id), selection_for("2026-Q1"), TODAY)
+        q1 = gather(s, s.get(Plan, plan_id), "2026-Q1", TODAY, lists=False)
     assert (q1.quarter_counts.total, q1.quarter_counts.done_on_time, q1.quarter_counts.in_progress) == (2, 1, 1)
 
 
@@ -158,12 +157,12 @@ def test_export_read_back_cell_by_cell(story):
     db, plan_id = story
     with db.read() as s:
         plan = s.get(Plan, plan_id)
-        data = build_report(s, plan, ReportRequest(selection_for("2026-Q2"), TODAY))
+        data, _ = report_file(s, plan, "2026-Q2", TODAY, "xlsx")
     book = load_workbook(BytesIO(data))
     assert book.sheetnames == ["Tổng hợp", "Phụ lục nhiệm vụ", "Phụ lục mục tiêu", "Quá hạn", "Theo đơn vị"]
     summary = book["Tổng hợp"]
     assert summary["A1"].value == "Rollup"
-    assert summary["A2"].value == "Tình hình thực hiện đến 30/06/2026 (Quý II/2026)"
+    assert summary["A2"].value == "Tình hình thực hiện Quý II/2026"
     assert summary["A3"].value == ("Đã hoàn thành: 01/06 nhiệm vụ. Đang thực hiện: 04/06 nhiệm vụ. "
                                    "Chưa thực hiện: 01/06 nhiệm vụ.")
     assert [[c.value for c in row] for row in summary.iter_rows(min_row=4, max_row=12)] == [

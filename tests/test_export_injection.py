@@ -1,5 +1,5 @@
 """QUALITY.md A7: text a user typed or an import brought in reaches the Excel report as text, never as
-a formula, whatever it starts with: every cell of every sheet, from build_report, the overview's
+a formula, whatever it starts with: every cell of every sheet, from report_file, the overview's
 download and the export-report command."""
 import base64
 from collections import defaultdict
@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from models import Agency, Assignment, Indicator, Plan, Section, Task
 from services.common.clock import today
-from services.reporting.dashboard import selection_for
-from services.reporting.export import ReportRequest, build_report
+from services.publication.report import report_file
 from tests import test_indicator_callbacks as indicator_form
 from tests import test_tasks_callbacks as task_form
 
@@ -99,9 +98,9 @@ def injected(app, demo_db):
     return expected
 
 
-def _by_build_report(app, db, tmp_path) -> bytes:
+def _by_report_file(app, db, tmp_path) -> bytes:
     with db.read() as s:
-        return build_report(s, s.scalar(select(Plan)), ReportRequest(selection_for(PERIOD), today()))
+        return report_file(s, s.scalar(select(Plan)), PERIOD, today(), "xlsx")[0]
 
 
 def _by_download(app, db, tmp_path) -> bytes:
@@ -120,8 +119,8 @@ def _by_command(app, db, tmp_path) -> bytes:
     return out.read_bytes()
 
 
-@pytest.mark.parametrize("export", [_by_build_report, _by_download, _by_command],
-                         ids=["build_report", "download", "export-report"])
+@pytest.mark.parametrize("export", [_by_report_file, _by_download, _by_command],
+                         ids=["report_file", "download", "export-report"])
 def test_user_and_imported_text_is_exported_as_text(app, demo_db, tmp_path, injected, export):
     book = load_workbook(BytesIO(export(app, demo_db, tmp_path)))
     found, not_text = defaultdict(set), []

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 
 from models import ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan
 from services.plans.agencies import AgencyDirectory
-from services.reporting.dashboard import selection_for
-from services.reporting.export import ReportRequest, build_report
+from services.publication.report import report_file
 from tests.conftest import make_app
 from tests.test_tasks_callbacks import json_values, logged_in, response_of
 
@@ -112,13 +111,21 @@ def test_direction_matrix(app, demo_db, username, expected):
 
 def test_every_write_callback_has_a_matrix(app):
     """A new write callback must get a matrix: each test module that holds one names its triggers
-    (the tasks' two, the indicators' two, archiving, the import, accounts and directory, plan edits)."""
+    (the tasks' two, the indicators' two, archiving, the import, accounts and directory, plan edits,
+    the review, closing periods, reminders)."""
     from callbacks.guard import POLICY_REGISTRY
-    from tests import test_accounts, test_import_page, test_plan_editing
+    from tests import (
+        test_accounts,
+        test_import_page,
+        test_period_close,
+        test_plan_editing,
+        test_reminders,
+        test_review,
+    )
     from tests.test_plans import ARCHIVE
     from tests.test_tasks_callbacks import SAVE, SUBMIT
     triggers = [SAVE, SUBMIT, VALUE, DIRECTION, ARCHIVE, *test_import_page.WRITES, *test_accounts.WRITES,
-                *test_plan_editing.WRITES]
+                *test_plan_editing.WRITES, *test_review.WRITES, *test_period_close.WRITES, *test_reminders.WRITES]
     writes = {key for key, policy in app.server.extensions[POLICY_REGISTRY].items() if policy.writes}
     dash = logged_in(app, "tgv")
     assert writes == {dash.dependency(trigger)["output"] for trigger in triggers}
@@ -318,7 +325,7 @@ def test_the_report_gains_the_indicator_appendix(app, demo_db):
     response_of(save(logged_in(app, "tgv"), indicator(demo_db, ONLINE), 0, value="(70%)"))
     response_of(save(logged_in(app, "cong-an-tinh"), indicator(demo_db, CENTRE), 0, value="Có"))
     with demo_db.read() as s:
-        data = build_report(s, s.scalar(select(Plan)), ReportRequest(selection_for("2026-Q2"), date(2026, 11, 23)))
+        data, _ = report_file(s, s.scalar(select(Plan)), "2026-Q2", date(2026, 11, 23), "xlsx")
     book = load_workbook(BytesIO(data))
     sheet = book["Phụ lục mục tiêu"]
     assert [c.value for c in sheet[1]] == ["TT", "Tên mục tiêu", "Đơn vị tính", "Mục tiêu", "Kết quả",

@@ -1,11 +1,12 @@
 """The secretariat's and leaders' callbacks over HTTP: who may call them (agency users may not),
-what they answer, forged tiles, the Excel download, and the export command."""
+what they answer, forged tiles, the Word and Excel downloads, and the export command."""
 import base64
 import json
 from datetime import date
 from io import BytesIO
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -111,13 +112,17 @@ def test_numbers_in_the_agency_and_section_tables_list_what_they_count(app, demo
     assert forged.status_code == 204
 
 
-def test_excel_download(app):
-    body = response_of(logged_in(app, "lanhdao").call("overview-export.n_clicks", 1, {
-        "overview-kind": "quarter", "overview-period": "2026-Q2"}))
-    download = body["overview-download"]["data"]
+def test_excel_and_word_downloads(app):
+    dash = logged_in(app, "lanhdao")
+    selected = {"overview-kind": "quarter", "overview-period": "2026-Q2"}
+    download = response_of(dash.call("overview-export.n_clicks", 1, selected))["overview-download"]["data"]
     assert download["filename"] == "bao-cao-cds-2026-Q2.xlsx" and download["base64"]
     book = load_workbook(BytesIO(base64.b64decode(download["content"])))
-    assert book["Tổng hợp"]["A2"].value == "Tình hình thực hiện đến 30/06/2026 (Quý II/2026)"
+    assert book["Tổng hợp"]["A2"].value == "Tình hình thực hiện Quý II/2026"
+    word = response_of(dash.call("overview-export-word.n_clicks", 1, selected))["overview-download"]["data"]
+    assert word["filename"] == "bao-cao-cds-2026-Q2.docx"
+    paragraphs = [p.text for p in Document(BytesIO(base64.b64decode(word["content"]))).paragraphs]
+    assert any("Quý II/2026" in text for text in paragraphs)
     assert book["Phụ lục nhiệm vụ"].max_row == 1 + 9 + 92  # header, 9 sections, 92 tasks
 
 
@@ -143,7 +148,7 @@ def test_export_report_command(app, tmp_path, demo_db):
     out = tmp_path / "bao-cao.xlsx"
     result = runner.invoke(args=["export-report", "--plan", str(plan_id), "--period", "2026-H1", "--out", str(out)])
     assert result.exit_code == 0 and "6 tháng đầu năm 2026" in result.output
-    assert load_workbook(out)["Tổng hợp"]["A2"].value == "Tình hình thực hiện đến 30/06/2026 (6 tháng đầu năm 2026)"
+    assert load_workbook(out)["Tổng hợp"]["A2"].value == "Tình hình thực hiện 6 tháng đầu năm 2026"
     bad = runner.invoke(args=["export-report", "--plan", str(plan_id), "--period", "Q2", "--out", str(out)])
     assert bad.exit_code == 1 and "không hợp lệ" in bad.output
     missing = runner.invoke(args=["export-report", "--plan", "999", "--period", "2026", "--out", str(out)])

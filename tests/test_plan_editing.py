@@ -24,8 +24,8 @@ from services.plans.editing import (
     task_history,
     withdraw_task,
 )
-from services.reporting.dashboard import Selection, overdue_board, tasks_behind
-from services.reporting.export import ReportRequest, build_report
+from services.publication.report import report_file
+from services.reporting.dashboard import overdue_board, tasks_behind
 from services.reporting.rollup import agency_rollup, assignment_situations, plan_rollup
 from services.tasks.history import apply_assignment_change
 from services.tasks.workspace import agency_rows, coordinated_rows
@@ -204,9 +204,8 @@ def test_extended_then_withdrawn_task_leaves_the_counts_from_that_day_and_stays_
         assert (row["state"], row["extended"]) == ("Đã rút từ 01/05/2026", "1 lần")
         # The export: as of 30/04 the task is in the appendix; as of today it is not.
         appendix = {}
-        for label, day in (("april", date(2026, 4, 30)), ("now", date(2026, 11, 25))):
-            book = load_workbook(BytesIO(build_report(s, plan, ReportRequest(
-                Selection(label, day, "trước", date(2026, 3, 31)), date(2026, 11, 25)))))
+        for label, day in (("april", "2026-04-30"), ("now", "2026-11-25")):
+            book = load_workbook(BytesIO(report_file(s, plan, day, date(2026, 11, 25), "xlsx")[0]))
             appendix[label] = [row[1] for row in book["Phụ lục nhiệm vụ"].iter_rows(values_only=True)]
         assert task.title in appendix["april"] and task.title not in appendix["now"]
     again = write(demo_db, extend_deadline, "4", {**EXTENSION, "deadline_text": "Quý III/2026"}, when=at(5, 3))
@@ -388,6 +387,9 @@ def test_a_reorganised_agency_carries_the_work_done_over(demo_db):
         apply_assignment_change(s, old, {"status": "done", "progress": 100, "completed_on": date(2026, 5, 5),
                                          "result": "Quyết định số 9/QĐ-UBND"}, when=at(5, 5), recorded_at=at(5, 5),
                                 user_id=None)
+        reviewer = actor(s, "tgv").id  # the secretariat's review goes with the work
+        old.review_state, old.review_comment, old.reviewed_at, old.reviewed_by_id = (
+            "confirmed", "Đủ văn bản", at(5, 6), reviewer)
         raw = {"section_id": str(task.section_id), "title": task.title, "lead_text": "Sở Nội vụ",
                "coordinators_text": "", "deadline_text": task.deadline_text,
                "expected_product": task.expected_product, "effective_on": "01/07/2026", "carry_over": True}
@@ -400,6 +402,8 @@ def test_a_reorganised_agency_carries_the_work_done_over(demo_db):
         new = s.scalar(select(Assignment).join(Agency, Agency.id == Assignment.agency_id)
                        .where(Assignment.task_id == task.id, Agency.code == "so-noi-vu"))
         assert (new.status, new.completed_on, new.result) == ("done", date(2026, 5, 5), "Quyết định số 9/QĐ-UBND")
+        assert (new.review_state, new.review_comment, new.reviewed_at, new.reviewed_by_id) == (
+            "confirmed", "Đủ văn bản", at(5, 6), reviewer)
         fields = [(h["field"], h["old"], h["new"]) for h in task_history(s, actor(s, "tgv"), task.id)]
         assert ("Chuyển kết quả sang cơ quan mới", "Sở Khoa học và Công nghệ", "Sở Nội vụ") in fields
 

@@ -256,6 +256,15 @@ SANE = {  # the other inputs of each callback that reads the URL's plan, as a br
     "overview-kind.value": ("quarter", {"overview-period": "2026-Q2"}),
     "overview-period.value": ("2026-Q2", {"overview-kind": "quarter"}),
     "overview-export.n_clicks": (1, {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-export-word.n_clicks": (1, {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-close-confirm.n_clicks": (1, {"overview-kind": "quarter", "overview-period": "2026-Q2",
+                                            "overview-refresh": 0}),
+    "overview-reopen-confirm.n_clicks": (1, {"overview-kind": "quarter", "overview-period": "2026-Q2",
+                                             "overview-reopen-reason": "Sửa số liệu", "overview-refresh": 0}),
+    "review-ready.data": (True, {"review-refresh": 0}),
+    "review-grid.cellClicked": ({"rowId": "ASSIGNMENT"}, {"review-refresh": 0}),
+    "review-confirm.n_clicks": (1, {"review-refresh": 0, "review-grid": []}),
+    "review-return.n_clicks": (1, {"review-refresh": 0, "review-grid": [], "review-comment": "Thiếu văn bản"}),
     "overview-agencies.cellClicked": ({"rowId": "3", "colId": "name"}, {}),
     "overview-sections.cellClicked": ({"rowId": "1", "colId": "total"},
                                       {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
@@ -275,8 +284,9 @@ TILE = '{"key":["ALL"],"scope":["ALL"],"type":"overview-tile"}.n_clicks'  # patt
 NOT_PLAN_READERS = {"url.pathname", "shell-plan.value", "indicator-refresh.data", "indicators-grid.cellClicked"}
 
 
-OWN_PAGES = ("home-", "overview-", "overdue-", "tasks-", "indicators-", "indicator-", "plans-", "shell-",
+OWN_PAGES = ("home-", "overview-", "overdue-", "tasks-", "indicators-", "indicator-", "plans-", "shell-", "review-",
              "page-content.", "url.")
+SECRETARIAT_WRITES = ("tasks-refresh", "overview-refresh", "review-refresh")  # others get 403 on their own plan too
 
 
 def _plan_readers(dash) -> list[dict]:
@@ -315,12 +325,13 @@ def test_a_plan_of_another_province_is_refused_by_every_callback_that_reads_it(a
     forged = {"url": plan_search(two_provinces["plan"])}
     for trigger, (value, others) in SANE.items():
         value = programme["science"] if value == "SCIENCE" else value
+        value = {"rowId": str(programme["assignment"])} if value == {"rowId": "ASSIGNMENT"} else value
         others = {k: programme["science"] if v == "SCIENCE" else v for k, v in others.items()}
         outputs = [d["output"] for d in own if trigger in _triggers(d)]
         assert outputs, trigger
         for output in outputs:
-            if username != "tgv" and "tasks-refresh" in output:
-                continue  # only the secretariat may post a report (tests/test_tasks_callbacks.py)
+            if username != "tgv" and any(write in output for write in SECRETARIAT_WRITES):
+                continue  # only the secretariat may post a report, review, close or reopen (their own tests)
             response = dash.call(trigger, value, {**others, **forged}, output=output)
             assert response.status_code == 403, (trigger, output, response.status_code)
             assert MARK not in text_of(response)

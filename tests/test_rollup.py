@@ -85,12 +85,13 @@ def test_reopened_task_counts_as_not_done_after_reopening(plan_db):
     assert (after["done"], after["in_progress"], after["overdue"]) == (0, 1, 3)
 
 
-def test_returned_completion_is_not_done(plan_db):
+@pytest.mark.parametrize("review_state, done", [("returned", 0), ("resubmitted", 0), ("confirmed", 1), ("none", 1)])
+def test_a_completion_returned_or_reported_again_is_not_done(plan_db, review_state, done):
     db, plan_id = plan_db
     change(db, plan_id, "1", at(2026, 3, 1), status="done", progress=100, completed_on=date(2026, 3, 1))
-    change(db, plan_id, "1", at(2026, 3, 5), review_state="returned")
+    change(db, plan_id, "1", at(2026, 3, 5), review_state=review_state)
     c = counts(db, plan_id, date(2026, 3, 31))
-    assert (c["done"], c["in_progress"]) == (0, 1)
+    assert (c["done"], c["in_progress"]) == (done, 1 - done)
 
 
 def test_before_any_update_everything_not_started(plan_db):

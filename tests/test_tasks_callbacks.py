@@ -14,6 +14,7 @@ from tests.dash_client import DashClient
 
 SAVE, OPEN, SUBMIT, LOAD = "tasks-form-save.n_clicks", "tasks-grid.cellClicked", \
     "tasks-report-submit.n_clicks", "tasks-agency.value"
+LINKED = "tasks-linked.data"  # "?phan-cong=ID": a reminder's link opens that assignment's form
 DONE_FORM = {"tasks-form-status": "done", "tasks-form-progress": 100, "tasks-form-completed-on": "",
              "tasks-form-result": "Quyết định số 788/QĐ-UBND ngày 15/04/2026", "tasks-form-delay-reason": "",
              "tasks-form-note": "Đã ban hành"}
@@ -93,6 +94,29 @@ def test_opening_someone_elses_or_a_forged_row_is_refused(app, demo_db, caplog, 
     if row_id is None:
         assert response.status_code == 204  # nothing clicked: no update
         return
+    assert response.status_code == 403
+    assert "refused callback" in caplog.text and "so-y-te" in caplog.text
+
+
+def test_a_link_naming_an_assignment_opens_its_form_as_a_click_on_its_row(app, demo_db):
+    own = ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, "so-khcn")
+    loaded = response_of(dash.call("tasks-ready.data", True, {"url": f"?phan-cong={own.id}"}))
+    assert loaded["tasks-linked"]["data"] == str(own.id)
+    opened = response_of(dash.call(LINKED, loaded["tasks-linked"]["data"]))
+    clicked = response_of(dash.call(OPEN, {"rowId": str(own.id), "colId": "title"}))
+    assert opened["tasks-form-modal"]["is_open"] is True and opened["tasks-form-assignment"]["data"] == own.id
+    assert opened == clicked
+    assert response_of(dash.call("tasks-ready.data", True, {"url": ""}))["tasks-linked"]["data"] is None
+    assert dash.call(LINKED, None).status_code == 204  # no link: nothing opens
+
+
+@pytest.mark.parametrize("linked", ["OTHER", "abc", "-1", "999999", "1e3"])
+def test_a_link_to_someone_elses_or_a_forged_assignment_opens_nothing(app, demo_db, caplog, linked):
+    other = ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, "so-y-te")
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        response = dash.call(LINKED, str(other.id) if linked == "OTHER" else linked)
     assert response.status_code == 403
     assert "refused callback" in caplog.text and "so-y-te" in caplog.text
 

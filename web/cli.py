@@ -24,8 +24,10 @@ from services.plans.demo import DEMO_PASSWORD, load_demo
 from services.plans.importer import PlanSpec, check_plan, parse_plan, pick_table, write_plan
 from services.plans.spreadsheet import ImportFailed, read_tables
 from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.publication.report import RENDERERS, report_content
+from services.reminders.job import run_reminders
+from services.reminders.mail import MailSettings, MailSettingsError, base_url_from, smtp_sender
 from services.reporting.dashboard import Selection, selection_for
-from services.reporting.export import ReportRequest, build_report
 from services.reporting.periods import InvalidPeriod, parse_period
 from services.reporting.rollup import GROUPINGS, rollup
 
@@ -195,14 +197,23 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed, indicators):
 @with_appcontext
 @click.option("--plan", "plan_id", required=True, type=int)
 @click.option("--period", required=True, help="2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Tệp .xlsx cần ghi.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Tệp cần ghi: .docx (báo cáo Word) hoặc .xlsx (Excel), theo phần mở rộng.")
 def export_report_command(plan_id, period, out):
-    """Write the Excel report (summary, task appendix, overdue list, by agency) as of a period."""
+    """Write the period's report, Word or Excel by the file's extension: the published figures of a
+    closed period (marked, with how the figures counted today differ), else as of the period's end (today
+    for a period still running)."""
+    fmt = Path(out).suffix.lower().removeprefix(".")
+    if fmt not in RENDERERS:
+        _fail(f"Tệp “{out}” không phải .docx hoặc .xlsx: báo cáo xuất được dạng Word (.docx) hoặc Excel (.xlsx).")
     selection = _selection(period)
     with _db().read() as session:
-        data = build_report(session, _plan(session, plan_id), ReportRequest(selection, today()))
-    Path(out).write_bytes(data)
+        content = report_content(session, _plan(session, plan_id), period, today())
+    Path(out).write_bytes(RENDERERS[fmt](content))
     click.echo(f"Đã ghi báo cáo {selection.label} vào {out}.")
+    for mark in (content.published, content.corrections_note):
+        if mark:
+            click.echo(mark)
 
 
 @click.command("import-indicators")
@@ -273,8 +284,34 @@ def unlock_user_command(username, address):
         click.echo(f"Đã mở khóa địa chỉ {address}." if address_locked else f"Địa chỉ {address} không bị khóa.")
 
 
+@click.command("send-reminders")
+@with_appcontext
+@click.option("--as-of", default=None, help="YYYY-MM-DD; mặc định là hôm nay. Xem trước những gì sẽ gửi ngày đó.")
+@click.option("--dry-run", is_flag=True, help="Chỉ tính những gì sẽ tạo và gửi; không ghi, không gửi gì.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (created, emailed, failed, by_kind, ...).")
+def send_reminders_command(as_of, dry_run, as_json):
+    """Create the day's reminders (each exactly once) and e-mail each user one digest; cron calls it
+    daily. Exit 2 when some digests failed (logged; the next run retries them)."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else today()
+    except ValueError:
+        _fail(f"Ngày “{as_of}” không đúng dạng YYYY-MM-DD.")
+    try:
+        settings = MailSettings.from_env()
+    except MailSettingsError as exc:
+        _fail(str(exc))
+    try:
+        summary = run_reminders(_db(), day, dry_run=dry_run, send=smtp_sender(settings) if settings else None,
+                                sender=settings.sender if settings else "", base_url=base_url_from())
+    except DatabaseBusy as exc:
+        _fail(f"Không chạy được nhắc việc: {exc}")
+    click.echo(json.dumps(summary.as_json(), ensure_ascii=False, indent=2) if as_json else "\n".join(summary.lines()))
+    if summary.failed:
+        sys.exit(2)
+
+
 def register_cli(server: Flask) -> None:
     for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command,
                     export_report_command, import_indicators_command, indicator_bands_command,
-                    unlock_user_command):
+                    unlock_user_command, send_reminders_command):
         server.cli.add_command(command)

@@ -43,7 +43,7 @@ from services.plans.spreadsheet import (
     cell,
     first_mapped_table,
 )
-from services.reporting.export import workbook_bytes
+from services.publication.workbook import workbook_bytes
 from services.tasks.history import record_change
 
 # Lower-case letters, digits and . _ - (what people type on any keyboard and a file name carries

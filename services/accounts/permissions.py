@@ -78,6 +78,13 @@ def can_manage_account(actor: Actor, role: str, province_id: int | None) -> bool
     return can_manage_province(actor, province_id) and (role != "admin" or actor.role == "admin")
 
 
+def can_publish(actor: Actor, province_id: int | None) -> bool:
+    """Confirm or return what agencies reported, close a period (chốt số liệu) and reopen it: the
+    secretariat of the province, which compiles and publishes the report. Leaders, admins and
+    agencies read the result."""
+    return actor.role == "secretariat" and sees_province(actor, province_id)
+
+
 def can_unlock_addresses(actor: Actor) -> bool:
     """A client address (an office behind one address) belongs to no province: only an admin."""
     return actor.role == "admin"

@@ -20,7 +20,8 @@ row) make sections; breakdown lines under a target ("- Tổng số TTHC ...") ar
 A row naming an indicator the plan already has (same name, diacritics, case and "tỉ/tỷ" aside)
 updates it instead of adding a twin: importing one file twice changes nothing, and a table of
 results for a period adds its values to the targets loaded before. One bad row refuses the file,
-and every bad row is named with its reason.
+and every bad row is named with its reason; a value it would change for a closed period (chốt số
+liệu) makes its row bad.
 
 The file is read (bounded, `read_tables`) before any transaction. A row is read against the targets
 the plan already has, so `preview_indicators` does that in a read session and shows, row by row,
@@ -32,12 +33,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Indicator, IndicatorAgency, IndicatorValue, Plan, Province, Section
+from models import Indicator, IndicatorAgency, IndicatorValue, PeriodClose, Plan, Province, Section
 from services.common.clock import now, today
 from services.common.text import fold
 from services.indicators.achievement import (
@@ -65,9 +67,12 @@ from services.plans.spreadsheet import (
     remap,
     rows_below,
 )
+from services.publication.closing import close_from
+from services.publication.published import close_covering, closed_message
 from services.reporting.periods import InvalidPeriod, Period, parse_period_in_year
 from services.tasks.history import apply_changes
 
+BANDING_FIELDS = ("target_text", "higher_is_better")  # a change re-bands the target on every day
 NUMBERED = re.compile(r"^\d+(\.\d+)*\.?$")
 BULLET = re.compile(r"^[-+*•–]")
 DETAIL_STT = re.compile(r"^([-+*•–]|[a-zđ]\)?)$")  # breakdown lines under a target ("- Tổng số TTHC ...")
@@ -394,16 +399,46 @@ def _check(session: Session, plan: Plan, table: Table | Sequence[TableRow],
                 if not create_agencies:
                     row.problems.append(f"cơ quan chưa có trong danh mục: “{missing}”")
         rows.append(row)
+    # Without the column the file says nothing of notes or assessments: keep what was entered.
+    silent = {f for f, column in (("source_note", "note"), ("assessment", "assessment"))
+              if column not in mapping.fields}
+    closed = _closed_values(session, plan, rows, existing, silent, directory)
     errors = [RowError(row.line, "; ".join(_own_problems(row)) + ".") for row in rows if _own_problems(row)]
+    errors.extend(closed)
     if unknown and not create_agencies:
         errors.extend(unknown_agency_errors(unknown))
     if not any(row.kind == "target" for row in rows) and not errors:
         errors.append(RowError(mapping.header_line, "Bảng không có mục tiêu nào dưới dòng tiêu đề."))
-    # Without the column the file says nothing of notes or assessments: keep what was entered.
-    silent = {f for f, column in (("source_note", "note"), ("assessment", "assessment"))
-              if column not in mapping.fields}
     return _Checked(mapping, unused, rows, existing, directory, unknown, silent, reader.ignored_assessments,
                     sorted(errors, key=lambda e: e.line))
+
+
+def _closed_values(session: Session, plan: Plan, rows: list[_Row], existing: dict[str, Indicator],
+                   silent: set[str], directory: AgencyDirectory) -> list[RowError]:
+    """A value the file would change for a period ending inside a closed period is a problem of its
+    row (services.publication.published); so is a known target whose target or direction the file
+    changes while any period is closed, as that re-bands every day (services.publication.closing).
+    One line per close says who may reopen it. What the file repeats unchanged is no change and passes."""
+    covering: dict[date, PeriodClose | None] = {}
+    closes: dict[int, PeriodClose] = {}
+    any_close = close_from(session, plan)
+    for row in rows:
+        indicator = existing.get(row.key) if row.kind == "target" else None
+        if any_close is not None and indicator is not None and _differences(
+                session, directory, indicator, {name: value for name, value in _definition_changes(row).items()
+                                                if name in BANDING_FIELDS}):
+            row.problems.append("mục tiêu hoặc chiều đánh giá mới làm thay đổi số liệu của kỳ đã chốt")
+            closes[any_close.id] = any_close
+        for entry in row.entries if row.kind == "target" else ():
+            end = entry.period.end
+            if end not in covering:
+                covering[end] = close_covering(session, plan.id, end)
+            close = covering[end]
+            if close is None or (indicator is not None and not _value_differs(session, indicator, entry, silent)):
+                continue
+            row.problems.append(f"kết quả {entry.period.label} thuộc kỳ đã chốt số liệu")
+            closes[close.id] = close
+    return [RowError(0, closed_message(close)) for close in closes.values()]
 
 
 def _own_problems(row: _Row) -> list[str]:

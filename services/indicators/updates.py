@@ -3,9 +3,12 @@ direction.
 
 The form sends untrusted values (any JSON a client can forge). `validate_value` turns them into a
 `ValueEntry` or Vietnamese messages per field and never raises. `save_value` checks who may write
-(the monitoring agency or the secretariat) and that the plan is not archived, refuses a stale or
-missing version with the saved values (QUALITY.md I1), and writes the value with its change log
+(the monitoring agency or the secretariat), that the plan is not archived and the value's period not
+closed (services.publication.published), refuses a stale or missing version with the saved values
+(QUALITY.md I1), and writes the value with its change log
 (services.tasks.history) in the caller's transaction. The import writes values through `record_value` too.
+A target's direction has no period: changing it re-bands every day, so it is refused while any
+period is closed (services.publication.closing.ensure_no_close_from).
 """
 from __future__ import annotations
 
@@ -35,6 +38,8 @@ from services.indicators.achievement import (
 )
 from services.indicators.standings import achievement_of, form_values, may_report, visible_indicator
 from services.plans.catalogue import ensure_open
+from services.publication.closing import ensure_no_close_from
+from services.publication.published import PeriodClosed, ensure_not_closed
 from services.reporting.periods import InvalidPeriod, Period, parse_period
 from services.tasks.history import apply_changes
 
@@ -170,6 +175,10 @@ def save_value(session: Session, actor: Actor, indicator_id: Any, version: Any, 
     if entry is None:
         return SaveResult(Outcome.INVALID, current["version"], errors=errors,
                           message="Chưa lưu: hãy sửa các ô được đánh dấu.")
+    try:
+        ensure_not_closed(session, plan, entry.period.end)
+    except PeriodClosed as exc:  # shown like any refusal of the form: on the period, nothing saved
+        return SaveResult(Outcome.INVALID, current["version"], errors={"period": str(exc)}, message=str(exc))
     if row is None and not entry.has_data:
         return SaveResult(Outcome.UNCHANGED, 0, message="Không có thay đổi nào để lưu.")
     row = row or new_value_row(indicator, entry.period, when, actor.id)
@@ -189,7 +198,8 @@ def set_direction(session: Session, actor: Actor, indicator_id: Any, version: An
     if not can_configure_indicators(actor):
         raise NotAllowed(f"user {actor.username} may not configure indicators")
     indicator = visible_indicator(session, actor, indicator_id, lock=True)
-    ensure_open(session.get(Plan, indicator.plan_id))
+    plan = session.get(Plan, indicator.plan_id)
+    ensure_open(plan)
     if strict_int(version) is None:
         return SaveResult(Outcome.CONFLICT, indicator.version, message=f"{NO_VERSION_MESSAGE} chỉ tiêu.")
     if version != indicator.version:
@@ -201,6 +211,12 @@ def set_direction(session: Session, actor: Actor, indicator_id: Any, version: An
             f"Chỉ tiêu vừa được {writer} cập nhật; trang đã tải lại bản mới, hãy xem rồi chọn lại nếu cần."))
     if not isinstance(higher_is_better, bool):
         return SaveResult(Outcome.INVALID, indicator.version, message="Chiều đánh giá không hợp lệ.")
+    if higher_is_better != indicator.higher_is_better:
+        try:  # the direction re-bands every day, the published ones too
+            ensure_no_close_from(session, plan)
+        except PeriodClosed as exc:
+            return SaveResult(Outcome.INVALID, indicator.version,
+                              message=f"Đổi chiều đánh giá làm thay đổi số liệu đã chốt. {exc}")
     when = when or now()
     if not apply_changes(session, "indicator", indicator, {"higher_is_better": higher_is_better}, when=when,
                          recorded_at=when, user_id=actor.id):

@@ -19,6 +19,12 @@ Rules, each stated once here (how they count: services.reporting.rollup's docstr
   work done stays with the task: the new assignment starts with the old one's status, progress,
   result, reasons and completion date, the old one counting until the day before.
 - A withdrawn task takes its sub-items with it; it leaves every count from the effective day.
+- A change effective inside a closed period (an extension, a withdrawal, a lead change, a task
+  added) is refused on its effective day (services.publication.published): the published figures
+  stay true. A change effective before a closed period is allowed; the overview then says how the
+  figures counted again differ from the published ones. A deadline correction has no day: it
+  rewrites the deadline in force from its first day, so a close covering any day from then on
+  refuses it.
 """
 from __future__ import annotations
 
@@ -41,6 +47,8 @@ from services.plans.agencies import AgencyDirectory
 from services.plans.catalogue import archived_message, ensure_open
 from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind, parse_date, parse_deadline
 from services.plans.statuses import STATUS_LABELS, Status
+from services.publication.closing import ensure_no_close_from
+from services.publication.published import PeriodClosed, ensure_not_closed
 from services.reporting.rollup import task_progress
 from services.tasks.history import SOURCE_LABELS, apply_changes, open_first_state, record_change
 from services.tasks.updates import FIELD_LABELS as ASSIGNMENT_LABELS
@@ -203,6 +211,23 @@ class _Form:
             self.errors["effective_on"] = f"Ngày hiệu lực không được trước {not_before_label} ({vn_date(not_before)})."
         return day
 
+    def not_closed(self, session: Session, plan: Plan, day: date | None) -> None:
+        """A change effective inside a closed period (chốt số liệu) would rewrite published figures."""
+        if day is None or "effective_on" in self.errors:
+            return
+        try:
+            ensure_not_closed(session, plan, day)
+        except PeriodClosed as exc:
+            self.errors["effective_on"] = str(exc)
+
+    def not_published_from(self, session: Session, plan: Plan, day: date, name: str) -> None:
+        """A correction with no day of its own rewrites every day from `day` on: refused while a
+        close in force covers any of them (reopening the period comes first)."""
+        try:
+            ensure_no_close_from(session, plan, day)
+        except PeriodClosed as exc:
+            self.errors[name] = str(exc)
+
     def decision(self, today: date) -> tuple[str, date | None]:
         number = self.text("decision", required=True, max_length=MAX_DECISION)
         decided_on = self.day("decided_on", required=True)
@@ -294,7 +319,8 @@ def _apply_lead_moves(session: Session, task: Task, moves: _LeadMoves, day: date
         carried = {} if source is None else {
             "status": source.status, "progress": source.progress, "result": source.result,
             "delay_reason": source.delay_reason, "note": source.note, "completed_on": source.completed_on,
-            "review_state": source.review_state, "updated_at": source.updated_at,
+            "review_state": source.review_state, "review_comment": source.review_comment,
+            "reviewed_at": source.reviewed_at, "reviewed_by_id": source.reviewed_by_id, "updated_at": source.updated_at,
             "updated_by_id": source.updated_by_id}
         assignment = Assignment(task_id=task.id, agency_id=member.id,
                                 via_group_id=lead.id if lead.is_group else None, **carried)
@@ -318,6 +344,14 @@ def _has_sub_items(session: Session, task: Task) -> bool:
     return session.scalar(select(func.count(Task.id)).where(Task.parent_id == task.id)) > 0
 
 
+def _deadline_in_force_since(session: Session, task: Task, plan: Plan) -> date:
+    """The first day the deadline a correction rewrites counts for: its extension's day, or the
+    plan's start for the printed deadline."""
+    since = session.scalar(select(TaskDeadline.valid_from).where(TaskDeadline.task_id == task.id,
+                                                                 TaskDeadline.valid_to.is_(None)))
+    return since or plan.starts_on
+
+
 def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: Mapping[str, Any], *,
               when: datetime | None = None) -> SaveResult:
     """Save the edit form: title, section, deadline (a correction), leads, coordinators, product.
@@ -335,6 +369,8 @@ def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: M
     printed = form.text("deadline_text", max_length=MAX_DEADLINE)
     if printed != task.deadline_text and "deadline_text" not in form.errors:
         deadline = form.deadline(plan)
+        if deadline is not None:
+            form.not_published_from(session, plan, _deadline_in_force_since(session, task, plan), "deadline_text")
     moves = leads = None
     if (values["lead_text"], values["coordinators_text"]) != (task.lead_text, task.coordinators_text):
         leads = _agencies(session, plan, form, values["lead_text"], values["coordinators_text"],
@@ -343,6 +379,7 @@ def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: M
                          not_before_label="ngày bổ sung nhiệm vụ")
     if leads is not None:
         moves = _lead_moves(session, task, leads, form.raw.get("carry_over") is True, form, day)
+        form.not_closed(session, plan, day)
     if form.errors:
         return _invalid(task.version, form.errors)
 
@@ -391,6 +428,7 @@ def add_task(session: Session, actor: Actor, plan: Plan, raw: Mapping[str, Any],
     deadline = form.deadline(plan)
     leads = _agencies(session, plan, form, values["lead_text"], values["coordinators_text"], lead_required=True)
     day = form.effective(plan, when.date(), default=when.date())
+    form.not_closed(session, plan, day)
     if form.errors:
         return _invalid(0, form.errors)
 
@@ -435,6 +473,7 @@ def extend_deadline(session: Session, actor: Actor, task_id: Any, version: Any, 
     if current is not None and current.valid_from and (floor is None or current.valid_from > floor):
         floor, label = current.valid_from, "ngày hiệu lực của lần gia hạn trước"
     day = form.effective(plan, when.date(), default=decided_on, not_before=floor, not_before_label=label)
+    form.not_closed(session, plan, day)
     if form.errors:
         return _invalid(task.version, form.errors)
 
@@ -485,6 +524,7 @@ def withdraw_task(session: Session, actor: Actor, task_id: Any, version: Any, ra
     if task.added_on is not None and (floor is None or task.added_on > floor):
         floor, label = task.added_on, "ngày bổ sung nhiệm vụ"
     day = form.effective(plan, when.date(), default=decided_on, not_before=floor, not_before_label=label)
+    form.not_closed(session, plan, day)
     if form.errors:
         return _invalid(task.version, form.errors)
 

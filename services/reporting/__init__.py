@@ -1,2 +1,2 @@
-"""What the province reads: reporting periods, rollups as of any day, the overview and overdue board,
-and the Excel report."""
+"""What the province reads: reporting periods, rollups as of any day, the overview and overdue board.
+The period's report files (Word, Excel) are services.publication's."""

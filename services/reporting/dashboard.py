@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
-from services.common.queries import change_phrase, vn_date
+from services.common.queries import vn_date
 from services.plans.statuses import STATUS_LABELS, Status
-from services.reporting.periods import Period, parse_period, period_containing, periods_of_year
+from services.reporting.periods import Period, parse_period, periods_of_year
 from services.reporting.rollup import (
     Counts,
     agency_rollup,
@@ -58,26 +58,6 @@ def as_of_for(day: date, today: date) -> date | None:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    label: str  # "Quý II/2026" or "ngày 15/05/2026"
-    day: date
-    counts: Counts
-
-
-@dataclass(frozen=True)
-class Overview:
-    current: Snapshot
-    previous: Snapshot
-    quarter: Period
-    quarter_counts: Counts  # the tasks due in the quarter
-
-    def change(self, key: str, noun: str = "nhiệm vụ") -> str:
-        """"tăng 3 nhiệm vụ so với Quý I/2026"."""
-        delta = getattr(self.current.counts, key) - getattr(self.previous.counts, key)
-        return change_phrase(delta, noun, self.previous.label)
-
-
-@dataclass(frozen=True)
 class Selection:
     """What the period selector chose: a period's end or a date, and what to compare it with."""
 
@@ -99,18 +79,6 @@ def selection_for(key: str) -> Selection:
         return Selection(f"ngày {vn_date(day)}", day, f"cuối {previous.label}", previous.end)
     period = parse_period(key)
     return Selection(period.label, period.end, period.previous().label, period.previous().end)
-
-
-def overview(session: Session, plan: Plan, selection: Selection, today: date) -> Overview:
-    """The plan's counts at the selection's end and at the previous one, and that quarter's view."""
-    snapshots = []
-    for label, day in ((selection.label, selection.day), (selection.previous_label, selection.previous_day)):
-        day = min(day, today)
-        snapshots.append(Snapshot(label, day, plan_rollup(session, plan, as_of_for(day, today))))
-    quarter = period_containing(snapshots[0].day, "quarter")
-    quarter_counts = plan_rollup(session, plan, as_of_for(snapshots[0].day, today),
-                                 due_between=(quarter.start, quarter.end))
-    return Overview(snapshots[0], snapshots[1], quarter, quarter_counts)
 
 
 def completion_series(session: Session, plan: Plan, until: date, today: date) -> list[dict]:

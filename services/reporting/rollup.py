@@ -1,9 +1,10 @@
 """Rollup of a plan's tasks, by plan, section or agency, now or as of any past date — in SQL.
 
-Rules (DOMAIN.md), each stated once here:
+Rules (DOMAIN.md), each stated once here (the review's in `awaiting_review` and `review_counts`):
 - A top-level task's status comes from all assignments beneath it (its own, its sub-items',
   one per member agency of a group): done when every part is done, not started when every part
-  is not started, in progress otherwise. A completion returned by the secretariat is not done.
+  is not started, in progress otherwise. A completion returned by the secretariat, reported again
+  or not, is not done until confirmed; as of a day, a review counts from the report it judges.
 - Done late: completed after the due date. Overdue: not done and the due date has passed; for a
   quarterly recurring task, no update since the start of the last quarter that has ended.
 - Ongoing tasks ("Thường xuyên") have no deadline, are never overdue and are counted apart.
@@ -40,6 +41,11 @@ COUNT_KEYS = ("total", "done", "done_on_time", "done_late", "in_progress", "not_
               "overdue", "ongoing")
 DATED_KINDS = (DeadlineKind.ONE_OFF.value, DeadlineKind.MULTI_YEAR.value,
                DeadlineKind.RECURRING_YEARLY.value)
+# The secretariat's review states (services.tasks.review names them): a completion returned, or
+# reported again after a return, is not done until confirmed; never reviewed, or reported again,
+# it waits for review.
+NOT_DONE_REVIEWS = ("returned", "resubmitted")
+AWAITING_REVIEW = ("none", "resubmitted")
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,7 @@ def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int]
 
 
 def _is_done(states):
-    return and_(states.c.status == Status.DONE.value, states.c.review_state != "returned")
+    return and_(states.c.status == Status.DONE.value, states.c.review_state.not_in(NOT_DONE_REVIEWS))
 
 
 def _deadline_passed(unit, plan: Plan, as_of: date):
@@ -284,6 +290,14 @@ def _category(unit, plan: Plan, as_of: date, category: str):
     if category not in conditions:
         raise ValueError(f"unknown category {category!r}")
     return conditions[category]
+
+
+def task_categories(plan: Plan, categories: Iterable[str], as_of: date | None = None) -> Select:
+    """Per top-level task that counts: task_id, its rolled-up status and, for each category in
+    order, 1 when `plan_rollup(...)[category]` counts it — every `tasks_counted` in one pass."""
+    units = _task_units(plan, as_of)
+    return select(units.c.task_id, units.c.status,
+                  *(case((_category(units, plan, as_of or today(), category), 1), else_=0) for category in categories))
 
 
 def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
@@ -430,3 +444,66 @@ def rollup(session: Session, plan: Plan, by: str = "plan", as_of: date | None = 
     if by == "agency":
         return agency_rollup(session, plan, as_of)
     raise ValueError(f"unknown grouping {by!r}; expected one of {GROUPINGS}")
+
+
+def awaiting_review(status, review_state):
+    """SQL: a completion reported and not yet judged (the secretariat's queue): never reviewed, its
+    confirmation undone by a later change of what was confirmed, or reported again after a return."""
+    return and_(status == Status.DONE.value, review_state.in_(AWAITING_REVIEW))
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """Top-level tasks (the units of `plan_rollup`) by the secretariat's review: as the agencies
+    reported them and as confirmed. Not a partition: a task returned and reported again is both
+    returned and pending."""
+
+    total: int = 0
+    reported: int = 0  # every part reported done, whatever the review
+    confirmed: int = 0  # every part done and confirmed
+    returned: int = 0  # at least one part returned, reported again or not (not done until confirmed)
+    pending: int = 0  # at least one part done and awaiting review
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def review_counts(session: Session, plan: Plan, as_of: date | None = None) -> ReviewCounts:
+    """The plan's top-level tasks by review, now (as_of None) or at the end of `as_of`: the state
+    rows carry each review from the report it judges (services.tasks.history.apply_review)."""
+    states = _assignment_states(plan, as_of)
+    done = states.c.status == Status.DONE.value
+
+    def parts_where(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    parts = (
+        select(
+            states.c.root_id,
+            func.count(states.c.assignment_id).label("n_parts"),
+            parts_where(done).label("n_reported"),
+            parts_where(and_(done, states.c.review_state == "confirmed")).label("n_confirmed"),
+            parts_where(states.c.review_state.in_(NOT_DONE_REVIEWS)).label("n_returned"),
+            parts_where(awaiting_review(states.c.status, states.c.review_state)).label("n_pending"),
+        )
+        .group_by(states.c.root_id)
+        .subquery("review_parts")
+    )
+    tasks = tasks_in_force(plan, as_of)
+
+    def tasks_where(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+    every = parts.c.n_parts > 0
+    row = session.execute(
+        select(
+            func.count(tasks.c.task_id).label("total"),
+            tasks_where(and_(every, parts.c.n_reported == parts.c.n_parts)).label("reported"),
+            tasks_where(and_(every, parts.c.n_confirmed == parts.c.n_parts)).label("confirmed"),
+            tasks_where(parts.c.n_returned > 0).label("returned"),
+            tasks_where(parts.c.n_pending > 0).label("pending"),
+        )
+        .select_from(tasks.outerjoin(parts, parts.c.root_id == tasks.c.task_id))
+        .where(tasks.c.parent_id.is_(None))
+    ).one()
+    return ReviewCounts(**{key: int(value or 0) for key, value in row._mapping.items()})

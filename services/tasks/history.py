@@ -1,5 +1,6 @@
 """The one way data changes: update the row and log who changed which field, when, old → new
-(an assignment also closes its state interval and opens the next).
+(an assignment's report also closes its state interval and opens the next; a review rewrites the
+review state of the intervals it judges, `apply_review`).
 
 All of it is written in the caller's transaction, so a change is never kept without its history.
 """
@@ -8,12 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Assignment, AssignmentState, ChangeLog
 
-TRACKED_FIELDS = ("status", "progress", "result", "delay_reason", "note", "completed_on", "review_state")
+TRACKED_FIELDS = ("status", "progress", "result", "delay_reason", "note", "completed_on", "review_state",
+                  "review_comment")
 STATE_FIELDS = ("status", "progress", "completed_on", "review_state")
 SOURCE_LABELS = {"import": "Nhập từ tệp", "cli": "Dòng lệnh"}  # who, when no user made the change
 
@@ -80,7 +82,9 @@ def apply_assignment_change(
     source: str = "app",
     on_behalf_of_agency_id: int | None = None,
 ) -> list[str]:
-    """Apply `changes` (only TRACKED_FIELDS), log each changed field; return the changed names."""
+    """Apply `changes` (only TRACKED_FIELDS), log each changed field; return the changed names.
+    The change is a report: `updated_at`/`updated_by_id` say when and by whom, and it opens a state
+    interval at `when`."""
     unknown = set(changes) - set(TRACKED_FIELDS)
     if unknown:
         raise ValueError(f"untracked fields: {sorted(unknown)}")
@@ -100,6 +104,42 @@ def apply_assignment_change(
         **{f: getattr(assignment, f) for f in STATE_FIELDS},
     ))
     return changed
+
+
+def apply_review(
+    session: Session, assignment: Assignment, review_state: str, comment: str, *, effective_from: datetime,
+    when: datetime, user_id: int,
+) -> None:
+    """The secretariat's verdict on the completion an agency reported: it holds from `effective_from`
+    (services.tasks.review decides from when), so every state interval from then on takes
+    `review_state`, and an interval running across `effective_from` is split there. A review opens
+    no interval at its own moment: a day's as-of figures judge the completion as it was reported,
+    whenever the review came (after the quarter ended, before the period was closed).
+
+    The change log still says who reviewed and when (`when`; only what awaits review is reviewed, so
+    the state always changes and is logged), `reviewed_at`/`reviewed_by_id` are
+    set, `updated_at`/`updated_by_id` keep meaning the agency's last report, and the flush bumps the
+    version, so an agency form open meanwhile gets the usual conflict."""
+    apply_changes(session, "assignment", assignment, {"review_state": review_state, "review_comment": comment},
+                  when=when, recorded_at=when, user_id=user_id)
+    assignment.reviewed_at = when
+    assignment.reviewed_by_id = user_id
+    across = session.scalar(select(AssignmentState).where(
+        AssignmentState.assignment_id == assignment.id, AssignmentState.valid_from < effective_from,
+        or_(AssignmentState.valid_to.is_(None), AssignmentState.valid_to > effective_from)))
+    if across is not None:
+        session.add(AssignmentState(
+            assignment_id=assignment.id, status=across.status, progress=across.progress,
+            completed_on=across.completed_on, review_state=across.review_state,
+            valid_from=effective_from, valid_to=across.valid_to))
+        across.valid_to = effective_from
+        session.flush()
+    session.execute(
+        update(AssignmentState)
+        .where(AssignmentState.assignment_id == assignment.id, AssignmentState.valid_from >= effective_from)
+        .values(review_state=review_state)
+    )
+    session.flush()
 
 
 def history_of(session: Session, entity: str, entity_id: int) -> list[ChangeLog]:

@@ -2,9 +2,10 @@
 
 The form sends untrusted values (any JSON a client can forge). `validate_update` turns them into a
 `ValidUpdate` or Vietnamese messages per field and never raises. `save_update` checks who may
-write and that the plan is not archived, refuses a stale or missing version with the current values
-(QUALITY.md I1), and applies the change through services.tasks.history, so the row, its state
-interval and the change log are written together or not at all.
+write, that the plan is not archived and the day not inside a closed period, refuses a stale or
+missing version with the current values (QUALITY.md I1), and applies the change through
+services.tasks.history, so the row, its state interval and the change log are written together or not
+at all; a change of what the secretariat reviewed sends it back for review (services.tasks.review).
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writ
 from services.plans.catalogue import ensure_open
 from services.plans.deadlines import parse_date
 from services.plans.statuses import STATUS_LABELS, Status, status_from
+from services.publication.published import PeriodClosed, ensure_not_closed
 from services.reporting.rollup import assignment_in_force, assignment_situations, task_in_force
 from services.tasks.history import apply_assignment_change
+from services.tasks.review import COMMENT_LABEL, REVIEW_LABELS, state_after_report
 
 TEXT_FIELDS = ("result", "delay_reason", "note")
 FORM_FIELDS = ("status", "progress", "completed_on") + TEXT_FIELDS
@@ -38,6 +41,7 @@ FIELD_LABELS = {
     "delay_reason": "Lý do chưa hoàn thành/chậm",
     "note": "Ghi chú",
     "review_state": "Xác nhận của Tổ giúp việc",
+    "review_comment": COMMENT_LABEL,
 }
 
 
@@ -147,6 +151,8 @@ def display_value(name: str, value: Any) -> str:
         return STATUS_LABELS[status] if status else str(value or "")
     if name == "progress":
         return f"{value}%" if value not in (None, "") else ""
+    if name == "review_state":
+        return REVIEW_LABELS.get(value, str(value or ""))
     return str(value or "")
 
 
@@ -181,6 +187,13 @@ def _in_force(session: Session, assignment: Assignment, day: date) -> bool:
         Assignment.id == assignment.id, task_in_force(day), assignment_in_force(day))) is not None
 
 
+def _last_writer(assignment: Assignment) -> tuple[int | None, datetime | None]:
+    """Who changed the assignment last, and when: its last report, or a later review."""
+    if assignment.reviewed_at and (assignment.updated_at is None or assignment.reviewed_at > assignment.updated_at):
+        return assignment.reviewed_by_id, assignment.reviewed_at
+    return assignment.updated_by_id, assignment.updated_at
+
+
 def save_update(
     session: Session, actor: Actor, assignment_id: Any, version: Any, raw: Mapping[str, Any],
     *, when: datetime | None = None,
@@ -194,19 +207,23 @@ def save_update(
     plan = session.get(Plan, session.get(Task, assignment.task_id).plan_id)
     ensure_open(plan)
     current = form_values(assignment)
-    if not _in_force(session, assignment, (when or now()).date()):
+    when = when or now()
+    try:
+        ensure_not_closed(session, plan, when.date())
+    except PeriodClosed as exc:
+        return SaveResult(Outcome.INVALID, assignment.version, current=current, message=str(exc))
+    if not _in_force(session, assignment, when.date()):
         return SaveResult(Outcome.INVALID, assignment.version, current=current, message=NOT_IN_FORCE_MESSAGE)
     if strict_int(version) is None:
         return SaveResult(Outcome.CONFLICT, assignment.version, current=current,
                           message=f"{NO_VERSION_MESSAGE} nhiệm vụ.")
     if version != assignment.version:
-        writer = writer_label(session, assignment.updated_by_id, assignment.updated_at)
+        writer = writer_label(session, *_last_writer(assignment))
         return SaveResult(Outcome.CONFLICT, assignment.version, current=current, message=(
             f"Nhiệm vụ vừa được {writer} cập nhật, nên nội dung của bạn "
             "chưa được lưu. Nội dung bạn đã nhập vẫn giữ nguyên trong biểu mẫu; hãy xem bản đã lưu "
             "bên dưới rồi bấm Lưu lại nếu vẫn muốn ghi."))
 
-    when = when or now()
     situation = assignment_situations(session, plan, assignment_ids=[assignment.id], day=when.date())[assignment.id]
     update, errors = validate_update(raw, deadline_passed=situation.deadline_passed,
                                      today=when.date(), plan_start=plan.starts_on)
@@ -214,8 +231,10 @@ def save_update(
         return SaveResult(Outcome.INVALID, assignment.version, errors=errors,
                           message="Chưa lưu: hãy sửa các ô được đánh dấu.")
     on_behalf = assignment.agency_id if actor.agency_id != assignment.agency_id else None
+    changes = update.changes()
+    changes["review_state"] = state_after_report(assignment, changes)
     changed = apply_assignment_change(
-        session, assignment, update.changes(), when=when, recorded_at=when, user_id=actor.id,
+        session, assignment, changes, when=when, recorded_at=when, user_id=actor.id,
         on_behalf_of_agency_id=on_behalf,
     )
     if not changed:

@@ -1,5 +1,6 @@
-"""The agency workspace ("Nhiệm vụ của đơn vị"): what an agency leads and coordinates, one
-assignment's details and its history. Every function checks that the actor may see the agency.
+"""The agency workspace ("Nhiệm vụ của đơn vị"): what an agency leads and coordinates (completions
+the secretariat returned first), one assignment's details with its review, and its history. Every
+function checks that the actor may see the agency.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from services.reporting.rollup import (
     task_progress,
 )
 from services.tasks.history import SOURCE_LABELS
+from services.tasks.review import NONE, RETURNED, review_label, review_of
 from services.tasks.submissions import current_period, needs_update
 from services.tasks.updates import FIELD_LABELS, display_value, form_values
 
@@ -97,14 +99,15 @@ def _visible_assignment(session: Session, actor: Actor, assignment_id: Any) -> A
 
 
 def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, today: date) -> list[dict]:
-    """Every assignment the agency leads in the plan, with its situation, for the grid."""
+    """Every assignment the agency leads in the plan, with its situation and review, for the grid:
+    completions returned by the secretariat first (they need the agency's attention), then in plan order."""
     _require_view(session, actor, agency_id)
     period = current_period(plan, today)
     quarter = period_containing(today, "quarter")
     group = aliased(Agency)
     rows = session.execute(
         select(Assignment.id, Assignment.version, Assignment.status, Assignment.progress, Assignment.updated_at,
-               Task.id.label("task_id"), Task.root_id, Task.stt, Task.title, Task.section_id, Task.deadline_text,
+               Assignment.review_state, Assignment.review_comment, Task.id.label("task_id"), Task.root_id, Task.stt, Task.title, Task.section_id, Task.deadline_text,
                Task.due_date, Task.lead_text, Task.coordinators_text, Task.expected_product,
                Section.code, Section.title.label("section_title"), User.full_name.label("updated_by"),
                group.name.label("group_name"),
@@ -115,7 +118,7 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
         .outerjoin(group, group.id == Assignment.via_group_id)
         .where(Task.plan_id == plan.id, Assignment.agency_id == agency_id, task_in_force(today),
                assignment_in_force(today))
-        .order_by(Task.position)
+        .order_by(case((Assignment.review_state == RETURNED, 0), else_=1), Task.position)
     ).all()
     situations = assignment_situations(session, plan, agency_id=agency_id, day=today)
     shared = task_progress(session, plan, {row.root_id or row.task_id for row in rows})
@@ -138,6 +141,9 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
             "status": row.status,
             "status_label": STATUS_LABELS[Status(row.status)],
             "progress": row.progress,
+            "review_state": row.review_state,
+            "review_label": review_label(row.status, row.review_state),
+            "review_comment": row.review_comment if row.review_state != NONE else "",  # a reset review's is stale
             "situation": state.situation.value,
             "situation_label": SITUATION_LABELS[state.situation],
             "due_soon": state.due_soon,
@@ -226,6 +232,7 @@ def assignment_detail(session: Session, actor: Actor, assignment_id: Any, today:
         "situation_label": SITUATION_LABELS[state.situation],
         "deadline_passed": state.deadline_passed,
         "values": form_values(assignment),
+        "review": review_of(session, assignment),
         "archived": archived_message(plan) if plan.archived_at else "",  # read-only, whoever asks
         "can_edit": in_force and plan.archived_at is None
         and can_act_for_agency(actor, assignment.agency_id, agency.province_id),
