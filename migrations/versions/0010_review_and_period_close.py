@@ -13,6 +13,8 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+AS_OF_COLUMNS = ["assignment_id", "valid_from", "valid_to", "status", "completed_on", "review_state"]
+
 
 def upgrade() -> None:
     # SQLite adds a foreign key only by copying the table (batch mode does it); PostgreSQL alters it.
@@ -21,6 +23,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("reviewed_by_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_assignments_reviewed_by_id_users"), "users", ["reviewed_by_id"], ["id"])
+    # A state row split by a review keeps its report's time; the as-of index carries it, so the
+    # rollup still reads states without touching the table.
+    with op.batch_alter_table("assignment_states", schema=None, recreate="never") as batch_op:
+        batch_op.add_column(sa.Column("reported_at", sa.DateTime(), nullable=True))
+        batch_op.drop_index("ix_assignment_states_as_of")
+        batch_op.create_index("ix_assignment_states_as_of", AS_OF_COLUMNS + ["reported_at"], unique=False)
     op.create_table(
         "period_closes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,6 +58,10 @@ def downgrade() -> None:
     op.drop_index("uq_period_closes_open", table_name="period_closes")
     op.drop_index(op.f("ix_period_closes_plan_id"), table_name="period_closes")
     op.drop_table("period_closes")
+    with op.batch_alter_table("assignment_states", schema=None, recreate="never") as batch_op:
+        batch_op.drop_index("ix_assignment_states_as_of")
+        batch_op.create_index("ix_assignment_states_as_of", AS_OF_COLUMNS, unique=False)
+        batch_op.drop_column("reported_at")
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("fk_assignments_reviewed_by_id_users"), type_="foreignkey")
         batch_op.drop_column("reviewed_by_id")

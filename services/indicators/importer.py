@@ -418,13 +418,17 @@ def _closed_values(session: Session, plan: Plan, rows: list[_Row], existing: dic
     """A value the file would change for a period ending inside a closed period is a problem of its
     row (services.publication.published); so is a known target whose target or direction the file
     changes while any period is closed, as that re-bands every day (services.publication.closing).
-    One line per close says who may reopen it. What the file repeats unchanged is no change and passes."""
+    A new target while any period is closed too: it adds a target to every closed day's counts. One
+    line per close says who may reopen it. What the file repeats unchanged is no change and passes."""
     covering: dict[date, PeriodClose | None] = {}
     closes: dict[int, PeriodClose] = {}
     any_close = close_from(session, plan)
     for row in rows:
         indicator = existing.get(row.key) if row.kind == "target" else None
-        if any_close is not None and indicator is not None and _differences(
+        if any_close is not None and row.kind == "target" and indicator is None:
+            row.problems.append("mục tiêu mới làm thay đổi số liệu của kỳ đã chốt (thêm một mục tiêu vào mọi kỳ)")
+            closes[any_close.id] = any_close
+        elif any_close is not None and indicator is not None and _differences(
                 session, directory, indicator, {name: value for name, value in _definition_changes(row).items()
                                                 if name in BANDING_FIELDS}):
             row.problems.append("mục tiêu hoặc chiều đánh giá mới làm thay đổi số liệu của kỳ đã chốt")

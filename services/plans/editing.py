@@ -369,7 +369,8 @@ def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: M
     printed = form.text("deadline_text", max_length=MAX_DEADLINE)
     if printed != task.deadline_text and "deadline_text" not in form.errors:
         deadline = form.deadline(plan)
-        if deadline is not None:
+        if deadline is not None and (deadline.due_date, deadline.kind.value) != (task.due_date, task.deadline_kind):
+            # The wording alone changes no figure; a new date or kind rewrites every day it was in force.
             form.not_published_from(session, plan, _deadline_in_force_since(session, task, plan), "deadline_text")
     moves = leads = None
     if (values["lead_text"], values["coordinators_text"]) != (task.lead_text, task.coordinators_text):

@@ -26,7 +26,7 @@ from services.indicators.standings import band_counts
 from services.plans.catalogue import ensure_open
 from services.plans.deadlines import parse_date
 from services.publication.content import ReportContent, from_json, gather, to_json
-from services.publication.published import PeriodClosed, closed_message, open_close
+from services.publication.published import PeriodClosed, closed_message, hold_closes, open_close
 from services.reporting.dashboard import CATEGORY_LABELS, as_of_for
 from services.reporting.periods import InvalidPeriod, Period, parse_period
 from services.reporting.rollup import COUNT_KEYS, plan_rollup, review_counts
@@ -170,7 +170,9 @@ def live_difference(session: Session, plan: Plan, published: Published) -> list[
 
 
 def close_from(session: Session, plan: Plan, day: date = date.min) -> PeriodClose | None:
-    """The earliest close in force whose figures cover `day` or a later day, if any."""
+    """The earliest close in force whose figures cover `day` or a later day, if any (looked up under
+    the writers' shared lock, as every check before a write)."""
+    hold_closes(session, plan.id)
     return session.scalar(select(PeriodClose).where(
         PeriodClose.plan_id == plan.id, PeriodClose.reopened_at.is_(None), PeriodClose.day >= day,
     ).order_by(PeriodClose.day).limit(1))

@@ -36,6 +36,7 @@ from services.reporting.dashboard import (
 )
 from services.reporting.periods import InvalidPeriod, Period, parse_period, period_containing
 from services.reporting.rollup import (
+    NOT_DONE_REVIEWS,
     Counts,
     assignment_in_force,
     assignments_counted,
@@ -334,13 +335,21 @@ def _results_by_task(session: Session, plan: Plan, day: date) -> dict[int, str]:
     """Kết quả/Lý do per task: the result if done, else the reason; per agency for shared tasks;
     only the parts that count on `day` (not withdrawn, lead not replaced)."""
     parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for task_id, agency, status, result, reason in session.execute(
-        select(Task.root_id, Agency.name, Assignment.status, Assignment.result, Assignment.delay_reason)
+    for task_id, agency, status, review_state, result, reason in session.execute(
+        select(Task.root_id, Agency.name, Assignment.status, Assignment.review_state, Assignment.result,
+               Assignment.delay_reason)
         .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
         .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
         .order_by(Task.position, Agency.name)
     ):
-        text = result if status == Status.DONE.value else reason
+        # A completion the secretariat returned is not done (rollup's rule): its reason, or the
+        # evidence marked as returned when the agency gave no reason.
+        if status != Status.DONE.value:
+            text = reason
+        elif review_state in NOT_DONE_REVIEWS:
+            text = reason or (f"{result} (Tổ giúp việc trả lại)" if result else "")
+        else:
+            text = result
         if text:
             parts[task_id].append((agency, text))
     return {task_id: "\n".join(f"{agency}: {text}" if len(items) > 1 else text for agency, text in items)

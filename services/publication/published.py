@@ -47,6 +47,12 @@ def last_close_through(session: Session, plan_id: int, day: date) -> PeriodClose
     ).order_by(PeriodClose.day.desc()).limit(1))
 
 
+def hold_closes(session: Session, plan_id: int) -> None:
+    """A shared lock on the plan row, taken by every writer before it looks for closes (see
+    `ensure_not_closed`), so no close can start between that look and the writer's commit."""
+    session.execute(select(Plan.id).where(Plan.id == plan_id).with_for_update(read=True))
+
+
 def ensure_not_closed(session: Session, plan: Plan, day: date) -> None:
     """PeriodClosed if `day` falls inside a closed period of the plan.
 
@@ -57,7 +63,7 @@ def ensure_not_closed(session: Session, plan: Plan, day: date) -> None:
     Without it, a save dated today committing during the close would be neither refused nor in the
     published figures. Writers still run side by side (shared locks do not conflict); on SQLite the
     clause is a no-op and writers already take turns on the database's write lock."""
-    session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update(read=True))
+    hold_closes(session, plan.id)
     close = close_covering(session, plan.id, day)
     if close is not None:
         raise PeriodClosed(closed_message(close))

@@ -15,6 +15,7 @@ digest may then go out twice, the one case SMTP cannot rule out. Never called fr
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import Agency, Database, Plan, Province, Reminder, User
+from models.base import DatabaseBusy
 from models.reminder import KEY_COLUMNS
 from services.common.clock import now as clock_now
 from services.reminders.mail import DEFAULT_BASE_URL, DEFAULT_SENDER, Digest, DigestItem, digest_message
@@ -188,16 +190,28 @@ def _claim(db: Database, user_id: int, as_of: date, at: datetime) -> tuple[str, 
         return token, Digest(user.email, user.full_name or user.username, province, as_of, items)
 
 
+SETTLE_ATTEMPTS = 5  # a digest the server accepted must be marked, or the next run sends it again
+
+
 def _settle(db: Database, token: str, at: datetime, error: str | None) -> None:
-    """Mark the claimed rows e-mailed, or count the failed attempt and keep its error."""
-    with db.write() as session:
-        claimed = Reminder.claim_token == token
-        if error is None:
-            session.execute(update(Reminder).where(claimed).values(emailed_at=at, claim_token=None))
-        else:
-            session.execute(update(Reminder).where(claimed).values(
-                email_attempts=Reminder.email_attempts + 1, last_error=error[:2000], claim_token=None,
-                claimed_at=None))
+    """Mark the claimed rows e-mailed, or count the failed attempt and keep its error; a busy
+    database is waited for a few times, since giving up after a send means sending it twice."""
+    for attempt in range(1, SETTLE_ATTEMPTS + 1):
+        try:
+            with db.write() as session:
+                claimed = Reminder.claim_token == token
+                if error is None:
+                    session.execute(update(Reminder).where(claimed).values(emailed_at=at, claim_token=None))
+                else:
+                    session.execute(update(Reminder).where(claimed).values(
+                        email_attempts=Reminder.email_attempts + 1, last_error=error[:2000], claim_token=None,
+                        claimed_at=None))
+            return
+        except DatabaseBusy:
+            if attempt == SETTLE_ATTEMPTS:
+                raise
+            log.warning("reminder digest %s not marked on attempt %s: database busy, waiting", token, attempt)
+            time.sleep(attempt)
 
 
 def mail_digests(db: Database, as_of: date, send: Callable[[EmailMessage], None], *, sender: str,

@@ -285,7 +285,9 @@ def find_indicator_missing(session: Session, plan: Plan, as_of: date) -> list[Fo
     period = reporting_period(plan.reporting_cadence, as_of).previous()
     if period.year != plan.year:
         return []
-    valued = select(IndicatorValue.indicator_id).where(IndicatorValue.period == period.key, has_data())
+    # Any value for a period ending with this one counts (Quý I answers Tháng 3): as of that day the
+    # target stands at it (services.indicators.standings).
+    valued = select(IndicatorValue.indicator_id).where(IndicatorValue.period_end == period.end, has_data())
     rows = session.execute(
         select(Indicator.id, Indicator.stt, Indicator.name, IndicatorAgency.agency_id)
         .join(IndicatorAgency, and_(IndicatorAgency.indicator_id == Indicator.id, IndicatorAgency.role == "monitor"))

@@ -153,12 +153,12 @@ def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int]
         )
     cutoff = _end_of_day(as_of)
     plan_start = datetime.combine(plan.starts_on, time.min)
+    reported = func.coalesce(AssignmentState.reported_at, AssignmentState.valid_from)
     return (
         select(
             Assignment.id.label("assignment_id"), Assignment.task_id, Assignment.agency_id,
             AssignmentState.status, AssignmentState.completed_on, AssignmentState.review_state,
-            case((AssignmentState.valid_from == plan_start, None),
-                 else_=AssignmentState.valid_from).label("last_update"), *task_columns,
+            case((reported == plan_start, None), else_=reported).label("last_update"), *task_columns,
         )
         .join(tasks, tasks.c.task_id == Assignment.task_id)
         .join(AssignmentState, and_(

@@ -131,7 +131,7 @@ def apply_review(
         session.add(AssignmentState(
             assignment_id=assignment.id, status=across.status, progress=across.progress,
             completed_on=across.completed_on, review_state=across.review_state,
-            valid_from=effective_from, valid_to=across.valid_to))
+            valid_from=effective_from, valid_to=across.valid_to, reported_at=across.reported_at or across.valid_from))
         across.valid_to = effective_from
         session.flush()
     session.execute(
