@@ -40,7 +40,7 @@ from services.publication.closing import (
     reopen_period,
 )
 from services.publication.content import ReportContent, TaskLine, gather, section_parts
-from services.publication.report import report_content, report_file
+from services.publication.report import marked, report_file
 from services.reporting.dashboard import (
     CATEGORY_LABELS,
     Selection,
@@ -98,7 +98,7 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, s
         plan = province_plan(session, actor, search)
         published = _published(session, plan, kind, period_key)
         if published:  # marked, with how the figures counted again today differ
-            content, review = report_content(session, plan, key, now_day), published.summary["review"]
+            content, review = marked(session, plan, published), published.summary["review"]
             late_rows, late_total = _overdue_rows(content), content.overdue_total
         else:
             content = gather(session, plan, key, now_day, lists=False)

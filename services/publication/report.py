@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from models import Plan
-from services.publication.closing import live_difference, publication
+from services.publication.closing import Published, live_difference, publication
 from services.publication.content import ReportContent, gather
 from services.publication.word_report import render_docx
 from services.publication.workbook import render_xlsx
@@ -37,10 +37,14 @@ def report_content(session: Session, plan: Plan, period_key: str, today: date) -
     how the figures counted again today differ, else counted from the history."""
     key = canonical_key(period_key)
     published = publication(session, plan, key)
-    if published is not None:
-        return replace(published.content, published=published.banner,
-                       corrections=tuple(live_difference(session, plan, published)))
-    return gather(session, plan, key, today)
+    return marked(session, plan, published) if published is not None else gather(session, plan, key, today)
+
+
+def marked(session: Session, plan: Plan, published: Published) -> ReportContent:
+    """A closed period's stored content, marked as published and with how the figures counted
+    again today differ (the overview and both files say the same)."""
+    return replace(published.content, published=published.banner,
+                   corrections=tuple(live_difference(session, plan, published)))
 
 
 def report_file(session: Session, plan: Plan, period_key: str, today: date, fmt: str) -> tuple[bytes, str]:

@@ -318,25 +318,24 @@ def _appendices(document: DocumentObject, content: ReportContent) -> None:
     _page(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
     caption = (f"(Kèm theo Báo cáo số      /BC-BCĐ ngày      {_month_year(content)} của Ban Chỉ đạo chuyển đổi "
                f"số tỉnh {content.province}; số liệu {content.as_of_phrase})")
-    _para(document, "Phụ lục 01: Kết quả thực hiện mục tiêu, chỉ tiêu", bold=True, align=CENTER, indent=False,
-          after=0)
-    _para(document, caption, italic=True, size=NOTE_PT, align=CENTER, indent=False)
-    table = _grid(document, TARGET_COLUMNS)
-    for heading, line in content.appendix_targets():
-        if heading:
-            _section_row(table, *heading)
-        _row(table, (line.stt, line.name, line.unit, line.target_text, line.value_text, line.achievement),
-             centered=(0, 2, 3, 4, 5))
-
+    _appendix(document, "Phụ lục 01: Kết quả thực hiện mục tiêu, chỉ tiêu", caption, TARGET_COLUMNS,
+              ((heading, (line.stt, line.name, line.unit, line.target_text, line.value_text, line.achievement))
+               for heading, line in content.appendix_targets()), centered=(0, 2, 3, 4, 5))
     _para(document, "", indent=False).add_run().add_break(WD_BREAK.PAGE)
-    _para(document, "Phụ lục 02: Tình hình thực hiện nhiệm vụ", bold=True, align=CENTER, indent=False, after=0)
+    _appendix(document, "Phụ lục 02: Tình hình thực hiện nhiệm vụ", caption, TASK_COLUMNS,
+              ((heading, (line.stt, line.title, line.lead, line.deadline_text, line.status, line.result))
+               for heading, line in content.appendix_tasks()), centered=(0, 3, 4))
+
+
+def _appendix(document: DocumentObject, title: str, caption: str, columns, rows, centered: tuple[int, ...]) -> None:
+    """One appendix: its title and caption, then the table, a section's heading row before its first line."""
+    _para(document, title, bold=True, align=CENTER, indent=False, after=0)
     _para(document, caption, italic=True, size=NOTE_PT, align=CENTER, indent=False)
-    table = _grid(document, TASK_COLUMNS)
-    for heading, line in content.appendix_tasks():
+    table = _grid(document, columns)
+    for heading, cells in rows:
         if heading:
             _section_row(table, *heading)
-        _row(table, (line.stt, line.title, line.lead, line.deadline_text, line.status, line.result),
-             centered=(0, 3, 4))
+        _row(table, cells, centered=centered)
 
 
 def _grid(document: DocumentObject, columns) -> Table:
