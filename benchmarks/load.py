@@ -63,10 +63,10 @@ def load_demo_database(database_url: str) -> None:
 
 
 @contextmanager
-def gunicorn(database_url: str, log_path: Path, args: tuple[str, ...] = (), env: dict | None = None
-             ) -> Iterator[str]:
-    """gunicorn with gunicorn.conf.py (plus `args`) on a free loopback port; yields its base URL."""
-    port = free_port()
+def gunicorn(database_url: str, log_path: Path, args: tuple[str, ...] = (), env: dict | None = None,
+             port: int | None = None) -> Iterator[str]:
+    """gunicorn with gunicorn.conf.py (plus `args`) on `port` or a free loopback port; yields its base URL."""
+    port = port or free_port()
     environment = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "SECRET_KEY": "load-check",
                    "CDS_DEMO_MODE": "1", **(env or {})}
     with open(log_path, "w") as log:
