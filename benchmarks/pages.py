@@ -118,10 +118,10 @@ def measure(browser, base: str, path: str, storage_state: dict | None, throttle:
         totals["bytes"] += int(event.get("encodedDataLength", 0))
         totals["last"] = time.monotonic()
         url, headers = responses.pop(event["requestId"], (None, {}))
-        if url and event.get("encodedDataLength", 0) > 1024 and any(kind in headers.get("content-type", "")
-                                                                    for kind in TEXT_TYPES):
-            if "content-encoding" not in headers:
-                load.uncompressed.append(url)
+        body = int(headers.get("content-length") or 0)  # flask-compress leaves bodies under 500 bytes
+        if url and body > 1024 and any(kind in headers.get("content-type", "") for kind in TEXT_TYPES) \
+                and "content-encoding" not in headers:
+            load.uncompressed.append(url)
         if url and urlsplit(url).path.startswith(STATIC) and "cache-control" not in headers:
             load.uncached.append(url)
 

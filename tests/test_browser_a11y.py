@@ -327,3 +327,23 @@ def test_every_tab_is_reached_with_tab_and_switched_with_the_keyboard(role_pages
     page.keyboard.press("Enter")
     settle(page)
     assert tabs.nth(0).get_attribute("aria-selected") == "true"
+
+
+def test_the_grid_the_dialog_and_the_chart_toolbar_speak_vietnamese(role_pages, where):
+    page = role_pages("agency")
+    page.set_viewport_size(WIDTHS["office"])
+    page.goto(f"{where.base}/nhiem-vu")
+    page.wait_for_selector("#tasks-grid .ag-center-cols-container .ag-row", timeout=20000)
+    pager = page.locator("#tasks-grid .ag-paging-panel")
+    assert [pager.locator(f"[aria-label='{label}']").count() for label in ("Trang đầu", "Trang trước", "Trang sau",
+                                                                            "Trang cuối")] == [1, 1, 1, 1]
+    assert "Next Page" not in pager.inner_html() and "Trang" in pager.inner_text()
+    page.locator("#tasks-grid .ag-center-cols-container .ag-row").first.locator(".ag-cell[col-id='title']").click()
+    page.wait_for_selector(OPEN_DIALOG, timeout=20000)
+    page.wait_for_selector(".modal.show .btn-close[aria-label='Đóng']", timeout=5000)
+    close_dialog(page, where)
+    page.goto(f"{where.base}/chi-tieu/chi-tiet?ma={where.indicator}")
+    page.wait_for_selector("#indicator-chart .modebar-btn", state="attached", timeout=30000)
+    titles = page.eval_on_selector_all("#indicator-chart .modebar-btn", "buttons => buttons.map(b => b.dataset.title)")
+    assert "Tải biểu đồ dạng PNG" in titles and "Đặt lại trục" in titles
+    assert not any(title and title.startswith(("Download", "Zoom", "Reset", "Autoscale")) for title in titles)
