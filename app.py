@@ -6,6 +6,7 @@ finds it for the command line.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,10 +61,18 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+GRID_SCRIPT = re.compile(r'<script src="([^"]*/dash_ag_grid/dash_ag_grid\.[^"]*\.js)"></script>\s*')
+
+
 class App(Dash):
     def interpolate_index(self, **kwargs) -> str:
-        """Dash's placeholder while its scripts load, in Vietnamese."""
+        """Dash's placeholder while its scripts load, in Vietnamese; the grid library named, not loaded:
+        assets/lazyGrid.js loads it when a page first shows a grid."""
         kwargs["app_entry"] = kwargs["app_entry"].replace("Loading...", "Đang tải…")
+        grid = GRID_SCRIPT.search(kwargs["scripts"])
+        if grid:
+            kwargs["scripts"] = GRID_SCRIPT.sub("", kwargs["scripts"])
+            kwargs["metas"] += f'<meta name="cds-grid-bundle" content="{grid.group(1)}">'
         return super().interpolate_index(**kwargs)
 
 

@@ -19,9 +19,19 @@ def decoded(response) -> bytes:
 
 
 def page_resources(client) -> list[str]:
-    """Every script, style sheet and icon the Dash page names."""
+    """Every script, style sheet and icon the Dash page names (the grid library by name only)."""
     html = client.get("/").get_data(as_text=True)
-    return re.findall(r'(?:src|href)="(/[^"]+)"', html)
+    return re.findall(r'(?:src|href|content)="(/[^"]+)"', html)
+
+
+def test_the_grid_library_is_named_not_loaded_on_every_page(client, auth):
+    """assets/lazyGrid.js loads it when a page first shows a grid (a real browser:
+    test_browser_weight.py, every grid test)."""
+    auth.login("so-khcn")
+    html = client.get("/").get_data(as_text=True)
+    assert not re.search(r'<script src="[^"]*dash_ag_grid', html)
+    bundle = re.search(r'<meta name="cds-grid-bundle" content="(/_dash-component-suites/dash_ag_grid/[^"]+)">', html)
+    assert client.get(bundle.group(1)).status_code == 200 and "/assets/lazyGrid.js" in html
 
 
 def test_the_page_says_it_is_vietnamese(client, auth):
