@@ -134,7 +134,8 @@ def load_detail(actor: Actor, db: Database, _refresh, search):
         closed or "Bạn chỉ xem chỉ tiêu này; cơ quan theo dõi, tổng hợp hoặc Tổ giúp việc nhập kết quả.",
         "secondary", None, f"{FORM}-readonly")
     return (
-        f"{detail['stt']}. {detail['name']}", view.info(detail), view.chart(detail), view.values_table(detail["values"]),
+        f"{detail['stt']}. {detail['name']}", view.info(detail), view.chart(detail),
+        view.values_table(detail["values"]),
         history_table(history, f"{DETAIL}-history-table"), detail["id"], detail["version"], options, period,
         "higher" if detail["higher_is_better"] else "lower",
         {"display": "block"} if detail["can_configure"] and not closed else {"display": "none"},

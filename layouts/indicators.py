@@ -105,10 +105,11 @@ def layout(**_kwargs) -> html.Div:
                                        placeholder="Tìm mục tiêu (gõ không dấu cũng được)…")], xs=12, lg=4),
                     dbc.Col([hidden_label("Nhóm mục tiêu", f"{PAGE}-section"),
                              dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([]))], xs=6, lg=3),
-                    dbc.Col([hidden_label("Mức đánh giá", f"{PAGE}-band"), dbc.Select(id=f"{PAGE}-band", value=ALL, options=[
-                        {"label": "Mọi mức đánh giá", "value": ALL},
-                        *({"label": label, "value": band.value} for band, label in BAND_LABELS.items())])],
-                        xs=6, lg=3),
+                    dbc.Col([hidden_label("Mức đánh giá", f"{PAGE}-band"),
+                             dbc.Select(id=f"{PAGE}-band", value=ALL, options=[
+                                 {"label": "Mọi mức đánh giá", "value": ALL},
+                                 *({"label": label, "value": band.value} for band, label in BAND_LABELS.items())])],
+                            xs=6, lg=3),
                     dbc.Col(dbc.Switch(id=f"{PAGE}-own", label="Chỉ tiêu đơn vị báo cáo", value=False,
                                        className="pt-2 small"), xs=12, lg=2, id=f"{PAGE}-own-box",
                             style={"display": "none"}),

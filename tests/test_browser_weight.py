@@ -30,7 +30,8 @@ def cases():
 @pytest.fixture(scope="module")
 def states(module_browser, module_live_server):
     base, _db = module_live_server
-    return {role: logged_in_state(module_browser, base, DEMO_ACCOUNT_BY_ROLE[role]) for role in ("agency", "secretariat")}
+    return {role: logged_in_state(module_browser, base, DEMO_ACCOUNT_BY_ROLE[role])
+            for role in ("agency", "secretariat")}
 
 
 @pytest.mark.parametrize("registered, role, numbers", list(cases()))
