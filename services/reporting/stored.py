@@ -59,6 +59,16 @@ def computed_directly() -> Iterator[None]:
         _enabled.reset(token)
 
 
+IDENTITY: Codec = Codec(lambda value: value, lambda value: value)
+
+
+def remembered(session: Session, plan_id: int, today: date, key: tuple, compute: Callable[[], T]) -> T:
+    """A view's whole answer for the plan as it stands (e.g. the overview's outputs, figures built),
+    kept in this process until the plan's counter moves or the day changes. Shared between requests:
+    the caller must not modify it."""
+    return stored(session, plan_id, None, today, "view", repr(key), compute, IDENTITY)
+
+
 def clear_memo() -> None:
     with _memo_lock:
         _memo.clear()
