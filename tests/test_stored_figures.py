@@ -5,6 +5,8 @@ snapshots are kept by the unit of work, not by each writer."""
 from __future__ import annotations
 
 import os
+import threading
+import uuid
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -31,7 +33,7 @@ from services.indicators.updates import save_value
 from services.plans.editing import edit_task, extend_deadline, form_values, withdraw_task
 from services.reporting.dashboard import completion_series, compliance, overdue_board
 from services.reporting.rollup import agency_rollup, plan_rollup, review_counts, section_rollup, task_progress
-from services.reporting.stored import clear_memo, computed_directly
+from services.reporting.stored import Codec, _memoized, clear_memo, computed_directly
 from services.tasks.history import apply_assignment_change
 from services.tasks.review import confirm, return_
 
@@ -258,3 +260,28 @@ def test_a_figure_read_inside_a_write_sees_that_writes_own_changes(demo_db):
         after = plan_rollup(s, plan, date(YEAR, 3, 31))
     assert after != before
     assert_same_both_ways(demo_db)
+
+
+def test_one_computation_serves_the_requests_that_arrive_meanwhile():
+    calls, started, release, results = [], threading.Event(), threading.Event(), []
+
+    def compute():
+        calls.append(1)
+        started.set()
+        release.wait(5)
+        return 41 + len(calls)
+
+    codec = Codec(str, int)
+    key = ("memo test", uuid.uuid4().hex)
+    first = threading.Thread(target=lambda: results.append(_memoized(key, 5, compute, codec)))
+    first.start()
+    started.wait(5)
+    second = threading.Thread(target=lambda: results.append(_memoized(key, 5, compute, codec)))
+    second.start()
+    threading.Event().wait(0.2)  # the second is waiting by now
+    release.set()
+    first.join()
+    second.join()
+    assert results == [42, 42] and len(calls) == 1  # the second waited for the first's result
+    assert _memoized(key, 6, compute, codec) == 43  # the plan changed since: computed again
+    assert _memoized(key, 5, compute, codec) == 43  # a request that read an older counter takes the newer

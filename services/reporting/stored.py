@@ -4,9 +4,10 @@ A rollup asked for inside a read unit of work (`Database.read()`) goes through `
 - a past day's figures come from `figure_snapshots` (shared by every worker and server), computed
   and stored on the first request; models.figures deletes them when a change dated on or before
   that day commits;
-- today's (and any day not yet over) come from a small per-process memo keyed by the plan's change
-  counter (`figure_versions`, read once per unit of work, before any figure) and the date, so a
-  worker recomputes them only after a change committed anywhere.
+- today's (and any day not yet over) come from a small per-process memo checked against the plan's
+  change counter (`figure_versions`, read once per unit of work, before any figure) and keyed by
+  the date, so a worker recomputes them only after a change committed anywhere, one computation
+  at a time per figure (`_memoized`).
 
 Inside a write unit of work figures are always computed directly: they must see its own changes.
 `computed_directly()` turns the store off, which is how the property tests compare both ways.
@@ -34,9 +35,10 @@ from models.base import LOCK_TIMEOUT_MS, READ_ONLY, WRITE_OPTION
 T = TypeVar("T")
 _VERSIONS = "figure_versions"  # session.info: plan id → its counter, as first read in this unit of work
 MEMO_SIZE = 512
+COMPUTE_WAIT_S = 30  # how long a request waits for another's computation of the same figures
 STORE_LOCK_TIMEOUT_MS = 200  # a snapshot that cannot be written at once is simply computed again later
 _enabled: ContextVar[bool] = ContextVar("figures_stored", default=True)
-_memo: OrderedDict[tuple, str] = OrderedDict()
+_memo: OrderedDict[tuple, "_Entry"] = OrderedDict()
 _memo_lock = threading.Lock()
 log = logging.getLogger("cds.figures")
 
@@ -75,7 +77,8 @@ def clear_memo() -> None:
 
 
 def figure_version(session: Session, plan_id: int) -> tuple[int, str]:
-    """The plan's change counter as this unit of work first saw it (with the moment it last moved)."""
+    """The plan's change counter as this unit of work first saw it, before any figure (with the
+    moment it last moved, which a stored snapshot also checks)."""
     versions = session.info.setdefault(_VERSIONS, {})
     if plan_id not in versions:
         row = session.execute(select(FigureVersion.version, FigureVersion.changed_at)
@@ -98,18 +101,48 @@ def stored(session: Session, plan_id: int, day: date | None, today: date, family
             body = codec.encode(compute())
             _store(session, plan_id, family, day, kind, body, version)
         return codec.decode(body)
-    key = (str(session.get_bind().url), plan_id, version, today, day, family, kind)
-    with _memo_lock:
-        body = _memo.get(key)
-        if body is not None:
-            _memo.move_to_end(key)
-    if body is None:
-        body = codec.encode(compute())
+    return _memoized((str(session.get_bind().url), plan_id, today, day, family, kind), version[0], compute, codec)
+
+
+@dataclass
+class _Entry:
+    version: int = -1  # the counter the body was computed at (read before computing)
+    body: object = None
+    computing: threading.Event | None = None  # set when the computation in flight ends
+
+
+def _memoized(key: tuple, version: int, compute: Callable[[], T], codec: Codec[T]) -> T:
+    """Today's figures in this process. A body computed at counter V reflects every change committed
+    before V was read, so it serves any request that read a counter up to V. One computation per key
+    at a time: a request arriving meanwhile waits for it, then takes its result if recent enough, so
+    under a stream of saves a worker recomputes back to back at most, never once per request."""
+    while True:
         with _memo_lock:
-            _memo[key] = body
-            while len(_memo) > MEMO_SIZE:
-                _memo.popitem(last=False)
-    return codec.decode(body)
+            entry = _memo.get(key)
+            if entry is not None and entry.body is not None and entry.version >= version:
+                _memo.move_to_end(key)
+                return codec.decode(entry.body)
+            if entry is None:
+                entry = _memo[key] = _Entry()
+                while len(_memo) > MEMO_SIZE:
+                    _memo.popitem(last=False)
+            running, mine = entry.computing, None
+            if running is None:
+                running = mine = entry.computing = threading.Event()
+        if mine is None:
+            if not running.wait(timeout=COMPUTE_WAIT_S):  # a stuck computation: compute this one alone
+                return codec.decode(codec.encode(compute()))
+            continue
+        body = None
+        try:
+            body = codec.encode(compute())
+        finally:
+            with _memo_lock:
+                if body is not None and version >= entry.version:
+                    entry.version, entry.body = version, body
+                entry.computing = None
+            mine.set()
+        return codec.decode(body)
 
 
 def _store(session: Session, plan_id: int, family: str, day: date, kind: str, body: str,
