@@ -172,23 +172,23 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
 def _overdue_board(session: Session, plan: Plan, day: date, today: date, category: str,
                    section_id: int | None, agency_id: int | None) -> Board:
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
+    # Straight from the counted parts (they carry task, agency and section): no join back to the
+    # assignments, and the totals need no join at all (checked against both databases' query plans).
     query = (
-        select(Assignment.id, Task.stt, Task.title, counted.c.deadline_text,
+        select(counted.c.assignment_id.label("id"), Task.stt, Task.title, counted.c.deadline_text,
                counted.c.due_date, Agency.name.label("agency"), counted.c.status, counted.c.last_update)
-        .join(counted, counted.c.assignment_id == Assignment.id)
-        .join(Task, Task.id == Assignment.task_id)
-        .join(Agency, Agency.id == Assignment.agency_id)
+        .join(Task, Task.id == counted.c.task_id)
+        .join(Agency, Agency.id == counted.c.agency_id)
     )
     count_query = select(func.count(), *(
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
         for condition in _band_conditions(counted.c.due_date, day)
-    )).select_from(counted).join(Assignment, Assignment.id == counted.c.assignment_id).join(
-        Task, Task.id == Assignment.task_id)
+    )).select_from(counted)
     filters = []
     if section_id is not None:
-        filters.append(Task.section_id == section_id)
+        filters.append(counted.c.section_id == section_id)
     if agency_id is not None:
-        filters.append(Assignment.agency_id == agency_id)
+        filters.append(counted.c.agency_id == agency_id)
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
     # Oldest deadline first: the longest overdue, or the soonest due.

@@ -160,7 +160,7 @@ def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int]
     the parts of those top-level tasks."""
     tasks = tasks_in_force(plan, as_of, counted_only=assignment_ids is None, roots=roots)
     chosen = assignment_in_force(as_of or today()) if assignment_ids is None else Assignment.id.in_(assignment_ids)
-    task_columns = [tasks.c.root_id, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text]
+    task_columns = [tasks.c.root_id, tasks.c.section_id, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text]
     if as_of is None:
         return (
             select(
@@ -288,8 +288,9 @@ def _assignment_units(plan: Plan, as_of: date | None, assignment_ids: list[int] 
                      else_=states.c.status)
     return (
         select(
-            states.c.assignment_id, states.c.agency_id, effective.label("status"), states.c.completed_on,
-            states.c.due_date, states.c.kind, states.c.deadline_text, states.c.last_update,
+            states.c.assignment_id, states.c.task_id, states.c.agency_id, states.c.section_id,
+            effective.label("status"), states.c.completed_on, states.c.due_date, states.c.kind,
+            states.c.deadline_text, states.c.last_update,
         )
         .subquery("units")
     )
@@ -335,11 +336,12 @@ def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
 
 
 def assignments_counted(plan: Plan, category: str, as_of: date | None = None) -> Select:
-    """Ids, effective status, last update and deadline then (due_date, deadline_text) of the
-    assignments behind `agency_rollup(...)[category]`."""
+    """Ids (with task, agency and section), effective status, last update and deadline then
+    (due_date, deadline_text) of the assignments behind `agency_rollup(...)[category]`."""
     units = _assignment_units(plan, as_of)
-    return select(units.c.assignment_id, units.c.status, units.c.last_update, units.c.due_date,
-                  units.c.deadline_text).where(_category(units, plan, as_of or today(), category))
+    return select(units.c.assignment_id, units.c.task_id, units.c.agency_id, units.c.section_id, units.c.status,
+                  units.c.last_update, units.c.due_date, units.c.deadline_text) \
+        .where(_category(units, plan, as_of or today(), category))
 
 
 class Situation(StrEnum):
