@@ -236,8 +236,8 @@ def _collect(session: Session) -> _Collector:
         elif isinstance(obj, IndicatorValue):
             day = _earliest(obj.period_end, *changes.get("period_end", ()))
             found.by_indicator[obj.indicator_id].append((INDICATORS, day))
-        elif isinstance(obj, Indicator):
-            found.plan(obj.plan_id, INDICATORS, None if status == "new" else EVERY_DAY)
+        elif isinstance(obj, Indicator):  # a new target counts, without data, on every day too
+            found.plan(obj.plan_id, INDICATORS, EVERY_DAY)
         elif isinstance(obj, IndicatorAgency):
             found.by_indicator[obj.indicator_id].append((INDICATORS, None))
         elif isinstance(obj, (ReportSubmission, PeriodClose)):
@@ -307,5 +307,8 @@ def _apply(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, _previous_transaction) -> None:
-    session.info.pop(_PENDING, None)
+def _forget(session: Session, previous_transaction) -> None:
+    """The whole transaction rolled back: nothing to invalidate. A savepoint's rollback keeps the
+    list (what the savepoint undid then costs a recomputation, never a stale figure)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

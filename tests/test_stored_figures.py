@@ -285,3 +285,18 @@ def test_one_computation_serves_the_requests_that_arrive_meanwhile():
     assert results == [42, 42] and len(calls) == 1  # the second waited for the first's result
     assert _memoized(key, 6, compute, codec) == 43  # the plan changed since: computed again
     assert _memoized(key, 5, compute, codec) == 43  # a request that read an older counter takes the newer
+
+
+def test_a_savepoint_rolled_back_keeps_what_the_transaction_changed_before_it(demo_db):
+    figures(demo_db)
+    with demo_db.write() as s:
+        assignment = s.scalar(select(Assignment).where(Assignment.status != "done").order_by(Assignment.id))
+        apply_assignment_change(s, assignment, {"status": "in_progress", "progress": 10},
+                                when=datetime(YEAR, 4, 2, 9), recorded_at=now(), user_id=None)
+        s.flush()
+        with pytest.raises(RuntimeError), s.begin_nested():
+            raise RuntimeError("a refused insert, as a duplicate submission is")
+    with demo_db.read() as s:
+        kept = set(s.scalars(select(FigureSnapshot.day).where(FigureSnapshot.family == "tasks").distinct()))
+    assert kept == {d for d in STORED_DAYS if d < date(YEAR, 4, 2)}
+    assert_same_both_ways(demo_db)
