@@ -59,6 +59,7 @@ KINDS = ("login", "overview", "tasks", "save")
 def free_port(port: int = 0) -> int:
     """`port`, or (0) any free loopback port."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: a port just freed is free
         sock.bind((HOST, port))
         return sock.getsockname()[1]
 

@@ -95,8 +95,9 @@ def apply_assignment_change(
     assignment.updated_at = when
     assignment.updated_by_id = user_id
     # Through the unit of work, not a bulk UPDATE: the figures' hook (models.figures) sees each row.
-    for state in _states(session, assignment, AssignmentState.valid_to.is_(None)):
-        state.valid_to = when
+    for state in _states(session, assignment):
+        if state.valid_to is None:
+            state.valid_to = when
     session.add(AssignmentState(
         assignment_id=assignment.id, valid_from=when, valid_to=None,
         **{f: getattr(assignment, f) for f in STATE_FIELDS},
@@ -132,14 +133,16 @@ def apply_review(
             valid_from=effective_from, valid_to=across.valid_to, reported_at=across.reported_at or across.valid_from))
         across.valid_to = effective_from
         session.flush()
-    for state in _states(session, assignment, AssignmentState.valid_from >= effective_from):
-        state.review_state = review_state
+    for state in _states(session, assignment):
+        if state.valid_from >= effective_from:
+            state.review_state = review_state
     session.flush()
 
 
-def _states(session: Session, assignment: Assignment, condition) -> list[AssignmentState]:
-    return list(session.scalars(select(AssignmentState).where(AssignmentState.assignment_id == assignment.id,
-                                                              condition)))
+def _states(session: Session, assignment: Assignment) -> list[AssignmentState]:
+    """Every state interval of the assignment (a few), by the as-of index: a condition on valid_to
+    here makes SQLite pick the valid_to index and read every open interval of every plan."""
+    return list(session.scalars(select(AssignmentState).where(AssignmentState.assignment_id == assignment.id)))
 
 
 def history_of(session: Session, entity: str, entity_id: int) -> list[ChangeLog]:
