@@ -12,17 +12,32 @@ the report's moment, an extension or withdrawal: its effective day; a renamed ag
 every day), and, in the committing transaction, bump the counter and delete the snapshots from
 that day on. The counter row is locked last, at commit, so it adds no lock-order cycle.
 
-A bulk statement bypasses the unit of work, so one against these tables must say what it touches
+A bulk statement bypasses the unit of work, so one against these tables should say what it touches
 (`execution_options(figures_plan=ID)`: every day of that plan; `figures_unaffected=True`: nothing a
-figure reads, e.g. positions); an undeclared one is refused (`UndeclaredFigureWrite`).
+figure reads, e.g. positions); an undeclared one drops every stored figure of every plan (correct,
+and logged, but costly: declare it).
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, String, Text, delete, event, inspect, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    delete,
+    event,
+    inspect,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -47,6 +62,8 @@ TASKS = "tasks"  # the task rollups: plan, section, agency, review counts, the o
 INDICATORS = "indicators"  # the targets by band
 FAMILIES = (TASKS, INDICATORS)
 EVERY_DAY = date.min
+EVERY_PLAN = 0  # an undeclared bulk write: no plan id is 0
+log = logging.getLogger("cds.figures")
 _PENDING = "figures_pending"  # session.info: {(plan_id, family): earliest day or None (today only)}
 
 
@@ -73,10 +90,6 @@ class FigureSnapshot(Base):
     computed_at: Mapped[datetime] = mapped_column(DateTime)
     # The counter the figures were computed at (for inspection; storing checks it has not moved).
     version: Mapped[int] = mapped_column(BigInteger)
-
-
-class UndeclaredFigureWrite(Exception):
-    """A bulk statement on a table the figures read, without saying which plan it changes."""
 
 
 TRACKED = (Plan, Section, Task, TaskDeadline, TaskCoordinator, Assignment, AssignmentState, Agency,
@@ -273,7 +286,8 @@ def _bulk_writes(state) -> None:
         return
     plan_id = options.get("figures_plan")
     if plan_id is None:
-        raise UndeclaredFigureWrite(f"bulk write to {table.name} without figures_plan or figures_unaffected")
+        log.warning("bulk write to %s without figures_plan: every plan's stored figures are dropped", table.name)
+        plan_id = EVERY_PLAN
     for family in FAMILIES:
         _merge(_pending(state.session), (plan_id, family), EVERY_DAY)
 
@@ -296,6 +310,15 @@ def _apply(session: Session) -> None:
     for (plan_id, family), day in pending.items():
         if day is not None:
             earliest[plan_id][family] = day
+    if any(plan_id == EVERY_PLAN for plan_id, _ in pending):
+        statement = _upsert(connection.dialect.name).from_select(
+            # WHERE: SQLite would read "FROM plans ON CONFLICT" as a join's ON
+            ["plan_id", "version", "changed_at"], select(Plan.id, literal(1), literal(moment)).where(true()))
+        connection.execute(statement.on_conflict_do_update(
+            index_elements=[FigureVersion.plan_id],
+            set_={"version": FigureVersion.version + 1, "changed_at": moment}))
+        connection.execute(delete(FigureSnapshot))
+        return
     for plan_id in sorted({plan_id for plan_id, _ in pending}):
         statement = _upsert(connection.dialect.name).values(plan_id=plan_id, version=1, changed_at=moment)
         connection.execute(statement.on_conflict_do_update(

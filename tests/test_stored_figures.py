@@ -26,7 +26,6 @@ from models import (
     Task,
     User,
 )
-from models.figures import UndeclaredFigureWrite
 from services.common.clock import now, today
 from services.indicators.standings import band_counts
 from services.indicators.updates import save_value
@@ -234,11 +233,7 @@ def test_renaming_an_agency_drops_every_snapshot_of_its_provinces_plans(demo_db)
     assert_same_both_ways(demo_db)
 
 
-def test_a_bulk_write_must_say_which_plan_it_changes(demo_db):
-    with pytest.raises(UndeclaredFigureWrite), demo_db.write() as s:
-        s.execute(update(Assignment).values(progress=0))
-    with pytest.raises(UndeclaredFigureWrite), demo_db.write() as s:
-        s.execute(insert(Agency).values(province_id=1, code="x", name="x", name_key="x", kind="department"))
+def test_a_bulk_write_drops_its_plans_figures_or_every_plans_when_it_does_not_say(demo_db):
     figures(demo_db)
     with demo_db.write() as s:  # declared: every snapshot of that plan goes
         plan_id = s.scalar(select(Plan.id))
@@ -246,6 +241,20 @@ def test_a_bulk_write_must_say_which_plan_it_changes(demo_db):
                   .values(progress=1).execution_options(figures_plan=plan_id))
     with demo_db.read() as s:
         assert s.scalar(select(func.count()).select_from(FigureSnapshot)) == 0
+        version = s.scalar(select(FigureVersion.version).where(FigureVersion.plan_id == plan_id))
+    figures(demo_db)
+    with demo_db.write() as s:  # undeclared: every plan's
+        s.execute(update(Assignment).where(Assignment.id == s.scalar(select(func.min(Assignment.id))))
+                  .values(progress=2))
+    with demo_db.read() as s:
+        assert s.scalar(select(func.count()).select_from(FigureSnapshot)) == 0
+        assert s.scalar(select(FigureVersion.version).where(FigureVersion.plan_id == plan_id)) == version + 1
+    with demo_db.write() as s:  # declared harmless: nothing goes
+        s.execute(insert(Agency).values(province_id=s.scalar(select(Plan.province_id)), code="x", name="x",
+                                        name_key="x", kind="department").execution_options(figures_unaffected=True))
+    with demo_db.read() as s:
+        assert s.scalar(select(FigureVersion.version).where(FigureVersion.plan_id == plan_id)) == version + 1
+    assert_same_both_ways(demo_db)
 
 
 def test_a_figure_read_inside_a_write_sees_that_writes_own_changes(demo_db):
