@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, Assignment, ChangeLog, Plan, Province, Section, Task, TaskCoordinator, TaskDeadline, User
