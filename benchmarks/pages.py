@@ -210,7 +210,7 @@ def print_table(results: dict[tuple[str, str], Load]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, help="gunicorn's port (default: a free one)")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--roles", default=",".join(DEMO_ACCOUNT_BY_ROLE), help="comma-separated roles")
     parser.add_argument("--pages", help="comma-separated paths (default: every page)")
     parser.add_argument("--fast", action="store_true", help="no network throttling")
