@@ -134,7 +134,8 @@ def load_detail(actor: Actor, db: Database, _refresh, search):
         closed or "Bạn chỉ xem chỉ tiêu này; cơ quan theo dõi, tổng hợp hoặc Tổ giúp việc nhập kết quả.",
         "secondary", None, f"{FORM}-readonly")
     return (
-        f"{detail['stt']}. {detail['name']}", view.info(detail), view.chart(detail), detail["values"],
+        f"{detail['stt']}. {detail['name']}", view.info(detail), view.chart(detail),
+        view.values_table(detail["values"]),
         history_table(history, f"{DETAIL}-history-table"), detail["id"], detail["version"], options, period,
         "higher" if detail["higher_is_better"] else "lower",
         {"display": "block"} if detail["can_configure"] and not closed else {"display": "none"},
@@ -241,7 +242,7 @@ def register(app: Dash) -> None:
     guarded_callback(
         app, READ_ANY_ROLE,
         Output(f"{DETAIL}-title", "children"), Output(f"{DETAIL}-info", "children"),
-        Output(f"{DETAIL}-chart", "figure"), Output(f"{DETAIL}-values", "rowData"),
+        Output(f"{DETAIL}-chart", "figure"), Output(f"{DETAIL}-values", "children"),
         Output(f"{DETAIL}-history", "children"), Output(f"{DETAIL}-id", "data"), Output(f"{DETAIL}-version", "data"),
         Output(view.field_id("period"), "options"), Output(view.field_id("period"), "value"),
         Output(f"{DETAIL}-direction", "value"), Output(f"{DETAIL}-direction-box", "style"),

@@ -7,15 +7,59 @@ from dash import html
 KINDS = [("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"), ("date", "Ngày bất kỳ")]
 
 
+def hidden_label(text: str, control_id: str) -> dbc.Label:
+    """A label screen readers announce for a control whose purpose the page shows otherwise."""
+    return dbc.Label(text, html_for=control_id, className="visually-hidden")
+
+
 def period_selector(page: str, kind: str = "quarter") -> list[dbc.Col]:
     """Kind (month … any date), then the period or the date; callbacks.selector fills the periods."""
     return [
-        dbc.Col(dbc.Select(id=f"{page}-kind", value=kind,
-                           options=[{"label": label, "value": key} for key, label in KINDS]), xs=6, md=2),
-        dbc.Col(dbc.Select(id=f"{page}-period"), xs=6, md=3, id=f"{page}-period-box"),
-        dbc.Col(dbc.Input(id=f"{page}-date", type="date"), xs=6, md=3, id=f"{page}-date-box",
-                style={"display": "none"}),
+        dbc.Col([hidden_label("Loại kỳ", f"{page}-kind"),
+                 dbc.Select(id=f"{page}-kind", value=kind,
+                            options=[{"label": label, "value": key} for key, label in KINDS])], xs=6, md=2),
+        dbc.Col([hidden_label("Kỳ", f"{page}-period"), dbc.Select(id=f"{page}-period")], xs=6, md=3,
+                id=f"{page}-period-box"),
+        dbc.Col([hidden_label("Ngày", f"{page}-date"), dbc.Input(id=f"{page}-date", type="date")], xs=6, md=3,
+                id=f"{page}-date-box", style={"display": "none"}),
     ]
+
+
+def tabs(tabs_id: str, items: list[tuple[str, str, list]], active: str, class_name: str = "") -> html.Div:
+    """Tabs as the WAI-ARIA pattern has them: (key, label, children) each. Every panel is rendered and
+    all but the selected one hidden; assets/a11y.js switches them on a click, Enter, Space and the
+    arrow keys, and keeps only the selected tab in the Tab order. (dbc.Tabs points every tab at a
+    "...-tabpane-null" and takes them all out of the Tab order.)"""
+    def tab_id(key: str) -> str:
+        return f"{tabs_id}-tab-{key}"
+
+    def panel_id(key: str) -> str:
+        return f"{tabs_id}-panel-{key}"
+
+    return html.Div([
+        html.Ul([
+            html.Li(html.Button(label, id=tab_id(key), type="button", role="tab", tabIndex=0 if key == active else -1,
+                                className="nav-link active" if key == active else "nav-link",
+                                **{"aria-selected": "true" if key == active else "false",
+                                   "aria-controls": panel_id(key)}),
+                    className="nav-item", role="presentation")
+            for key, label, _children in items
+        ], className="nav nav-tabs", role="tablist"),
+        *(html.Div(children, id=panel_id(key), role="tabpanel", className="pt-2", hidden=key != active,
+                   **{"aria-labelledby": tab_id(key)})
+          for key, _label, children in items),
+    ], id=tabs_id, className=f"cds-tabs {class_name}".strip())
+
+
+def dialog(dialog_id: str, title, body, footer, title_id: str | None = None, **options) -> dbc.Modal:
+    """A modal dialog named by its title (aria-labelledby); Bootstrap keeps focus inside while it is
+    open and gives it back to what opened it. The header's close button says "Đóng" (assets/a11y.js)."""
+    title_id = title_id or f"{dialog_id}-title"
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(title, id=title_id, className="h6 mb-0")),
+        dbc.ModalBody(body),
+        dbc.ModalFooter(footer),
+    ], id=dialog_id, labelledby=title_id, is_open=False, **options)
 
 
 def history_table(rows: list[dict], table_id: str):

@@ -32,13 +32,54 @@ GRID_LOCALE = {
     "clearFilter": "Xóa lọc",
     "sortAscending": "Sắp xếp tăng dần",
     "sortDescending": "Sắp xếp giảm dần",
+    # Pagination buttons and page-size selector, as screen readers announce them.
+    "firstPage": "Trang đầu",
+    "previousPage": "Trang trước",
+    "nextPage": "Trang sau",
+    "lastPage": "Trang cuối",
+    "pageLastRowUnknown": "?",
+    "ariaPageSizeSelectorLabel": "Số dòng mỗi trang",
+    # Column menu, filters and the grid's own announcements.
+    "columnFilter": "Lọc cột",
+    "columnMenu": "Menu cột",
+    "ariaFilterInput": "Ô nhập điều kiện lọc",
+    "ariaFilterValue": "Giá trị lọc",
+    "ariaFilteringOperator": "Phép so sánh",
+    "ariaFilterFromValue": "Lọc từ giá trị",
+    "ariaFilterToValue": "Lọc đến giá trị",
+    "ariaSortableColumn": "Nhấn Enter để sắp xếp",
+    "ariaRowSelect": "Nhấn Space để chọn dòng này",
+    "ariaRowDeselect": "Nhấn Space để bỏ chọn dòng này",
+    "ariaRowToggleSelection": "Nhấn Space để chọn hoặc bỏ chọn dòng",
+    "ariaRowSelectAll": "Nhấn Space để chọn tất cả các dòng",
+    "ariaChecked": "đã chọn",
+    "ariaUnchecked": "chưa chọn",
+    "ariaIndeterminate": "chọn một phần",
+    "ariaMenuColumn": "Nhấn Alt+mũi tên xuống để mở menu cột",
+    "ariaLabelColumnMenu": "Menu cột",
+    "ariaLabelColumnFilter": "Lọc cột",
+    "ariaLabelSelectField": "Chọn giá trị",
+    "ariaDateFilterInput": "Ô nhập ngày",
+    "dateFormatOoo": "dd/mm/yyyy",
+    "true": "Đúng",
+    "false": "Sai",
+    "selectAll": "(Chọn tất cả)",
+    "before": "Trước",
+    "after": "Sau",
+    "empty": "Chọn một",
+    "lessThanOrEqual": "Nhỏ hơn hoặc bằng",
+    "greaterThanOrEqual": "Lớn hơn hoặc bằng",
 }
 
 
 def grid(grid_id: str, columns: list[dict], page_size: int = 20, **options) -> dag.AgGrid:
-    """An empty grid the callbacks fill; rows carry a string `row_id` (AG Grid's row ids are text)."""
+    """An empty grid the callbacks fill; rows carry a string `row_id` (AG Grid's row ids are text).
+
+    Enter on a focused row acts as a click on that cell (assets/dashAgGridFunctions.js), so a keyboard
+    opens what a mouse opens."""
     return dag.AgGrid(
         id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
+        eventListeners={"cellKeyDown": ["openRowOnKey(params, setGridProps)"]},
         defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True, "autoHeaderHeight": True},
         dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
                          "paginationPageSize": page_size, "paginationPageSizeSelector": False, **options},

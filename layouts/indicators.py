@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.controls import period_selector
+from layouts.controls import hidden_label, period_selector, tabs
 from layouts.grid import grid, phone_columns
 from layouts.shell import plan_href
 from services.common.inputs import MAX_TEXT_LENGTH
@@ -81,17 +81,9 @@ REPORTING_COLUMNS = [
      "cellClassRules": {"cds-band-under-50": "params.value > 0"}},
     {"field": "last_update", "headerName": "Nhập lần cuối", "width": 150},
 ]
-VALUE_COLUMNS = [
-    {"field": "period", "headerName": "Kỳ báo cáo", "width": 150},
-    {"field": "value", "headerName": "Kết quả", "width": 110, "wrapText": True, "autoHeight": True},
-    {"field": "percent", "headerName": "So sánh kế hoạch giao", "width": 110, "wrapHeaderText": True,
-     "cellClassRules": _band_rules()},
-    {"field": "band_label", "headerName": "Mức đánh giá", "width": 180, "wrapText": True, "autoHeight": True,
-     "cellClassRules": _band_rules()},
-    {"field": "source_note", "headerName": "Nguồn số liệu, ghi chú", "flex": 2, "minWidth": 180, "wrapText": True,
-     "autoHeight": True},
-    {"field": "updated", "headerName": "Cập nhật", "width": 200, "wrapText": True, "autoHeight": True},
-]
+VALUE_COLUMNS = [("period", "Kỳ báo cáo"), ("value", "Kết quả"), ("percent", "So sánh kế hoạch giao"),
+                 ("band_label", "Mức đánh giá"), ("source_note", "Nguồn số liệu, ghi chú"), ("updated", "Cập nhật")]
+BANDED = {"percent", "band_label"}
 
 
 def layout(**_kwargs) -> html.Div:
@@ -105,28 +97,31 @@ def layout(**_kwargs) -> html.Div:
             html.H2(id=f"{PAGE}-heading", className="h6"),
             html.Div(id=f"{PAGE}-bands"),
         ]), className="mb-3"),
-        dbc.Tabs([
-            dbc.Tab([
+        tabs(f"{PAGE}-tabs", [
+            ("table", "Mục tiêu, chỉ tiêu", [
                 dbc.Row([
-                    dbc.Col(dbc.Input(id=f"{PAGE}-search", type="search", debounce=True,
-                                      placeholder="Tìm mục tiêu (gõ không dấu cũng được)…"), xs=12, lg=4),
-                    dbc.Col(dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([])), xs=6, lg=3),
-                    dbc.Col(dbc.Select(id=f"{PAGE}-band", value=ALL, options=[
-                        {"label": "Mọi mức đánh giá", "value": ALL},
-                        *({"label": label, "value": band.value} for band, label in BAND_LABELS.items())]),
-                        xs=6, lg=3),
+                    dbc.Col([hidden_label("Tìm mục tiêu", f"{PAGE}-search"),
+                             dbc.Input(id=f"{PAGE}-search", type="search", debounce=True,
+                                       placeholder="Tìm mục tiêu (gõ không dấu cũng được)…")], xs=12, lg=4),
+                    dbc.Col([hidden_label("Nhóm mục tiêu", f"{PAGE}-section"),
+                             dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([]))], xs=6, lg=3),
+                    dbc.Col([hidden_label("Mức đánh giá", f"{PAGE}-band"),
+                             dbc.Select(id=f"{PAGE}-band", value=ALL, options=[
+                                 {"label": "Mọi mức đánh giá", "value": ALL},
+                                 *({"label": label, "value": band.value} for band, label in BAND_LABELS.items())])],
+                            xs=6, lg=3),
                     dbc.Col(dbc.Switch(id=f"{PAGE}-own", label="Chỉ tiêu đơn vị báo cáo", value=False,
                                        className="pt-2 small"), xs=12, lg=2, id=f"{PAGE}-own-box",
                             style={"display": "none"}),
                 ], className="g-2 mb-2"),
                 html.Div(id=f"{PAGE}-count", className="small text-muted mb-1"),
                 grid(f"{PAGE}-grid", columns(False), 40, tooltipShowDelay=300),
-            ], label="Mục tiêu, chỉ tiêu", tab_id="table", className="pt-2"),
-            dbc.Tab([
+            ]),
+            ("reporting", "Tình hình nhập số liệu", [
                 html.P(id=f"{PAGE}-reporting-note", className="small text-muted"),
                 grid(f"{PAGE}-reporting", REPORTING_COLUMNS, 25),
-            ], label="Tình hình nhập số liệu", tab_id="reporting", className="pt-2"),
-        ], active_tab="table"),
+            ]),
+        ], active="table"),
     ])
 
 
@@ -152,9 +147,11 @@ def due_panel(period_label: str, rows: list[dict], plan_id: int | None = None) -
     return dbc.Alert([
         html.Div([html.Strong(f"Chỉ tiêu đơn vị cần báo cáo kỳ {period_label}: "),
                   f"đã nhập {done}/{len(rows)}."], id=f"{PAGE}-due-summary"),
-        html.Ul([html.Li([dcc.Link(f"{row['stt']}. {row['name']}", href=detail_href(row["id"], plan_id)),
+        html.Ul([html.Li([dcc.Link(f"{row['stt']}. {row['name']}", href=detail_href(row["id"], plan_id),
+                                   className="alert-link fw-normal"),
                           html.Span(" — đã nhập" if row["reported"] else " — chưa nhập",
-                                    className="text-success" if row["reported"] else "text-danger fw-semibold")])
+                                    className="text-success-emphasis" if row["reported"]
+                                    else "text-danger-emphasis fw-semibold")])
                  for row in rows], className="mb-0 mt-2 small"),
     ], color="success" if done == len(rows) else "warning", className="mb-3")
 
@@ -217,12 +214,24 @@ def detail_layout(plan_id: int | None = None, **_kwargs) -> html.Div:
             ]),
         ], className="mb-3"),
         html.H2("Kết quả theo kỳ", className="h6"),
-        grid(f"{DETAIL}-values", VALUE_COLUMNS, 20),
+        html.Div(id=f"{DETAIL}-values"),
         dbc.Accordion([dbc.AccordionItem(html.Div(id=f"{DETAIL}-history"), title="Lịch sử thay đổi")],
                       start_collapsed=True, className="mt-3"),
         dbc.Toast(id=f"{DETAIL}-toast", is_open=False, dismissable=True, duration=5000, header="Thông báo",
                   className="cds-toast"),
     ])
+
+
+def values_table(rows: list[dict]):
+    """Every period's value with its comparison and band: a plain table (a year has at most some twenty
+    periods), so a target's page loads no grid library."""
+    if not rows:
+        return html.P("Chưa có kết quả nào được nhập.", className="small text-muted")
+    return dbc.Table([
+        html.Thead(html.Tr([html.Th(header, scope="col") for _key, header in VALUE_COLUMNS])),
+        html.Tbody([html.Tr([html.Td(row[key], className=BAND_CLASSES[Band(row["band"])] if key in BANDED else None)
+                             for key, _header in VALUE_COLUMNS]) for row in rows]),
+    ], size="sm", responsive=True, className="small align-middle")
 
 
 def info(detail: dict) -> list:

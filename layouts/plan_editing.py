@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.controls import alert, history_table
+from layouts.controls import alert, dialog, history_table
 from layouts.grid import grid
 from services.common.inputs import MAX_TEXT_LENGTH
 
@@ -107,26 +107,19 @@ def _withdraw_form() -> html.Div:
         ]),
         html.Div(id=field_id(WITHDRAW, "alert")),
         dbc.Button("Rút nhiệm vụ…", id=field_id(WITHDRAW, "open"), color="danger", outline=True),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Rút nhiệm vụ khỏi kế hoạch?", className="h6 mb-0")),
-            dbc.ModalBody(id=field_id(WITHDRAW, "summary")),
-            dbc.ModalFooter([
-                dbc.Button("Hủy", id=field_id(WITHDRAW, "cancel"), color="secondary", outline=True),
-                dbc.Button("Xác nhận rút", id=field_id(WITHDRAW, "confirm"), color="danger"),
-            ]),
-        ], id=field_id(WITHDRAW, "modal"), is_open=False),
+        dialog(field_id(WITHDRAW, "modal"), "Rút nhiệm vụ khỏi kế hoạch?", html.Div(id=field_id(WITHDRAW, "summary")), [
+            dbc.Button("Hủy", id=field_id(WITHDRAW, "cancel"), color="secondary", outline=True),
+            dbc.Button("Xác nhận rút", id=field_id(WITHDRAW, "confirm"), color="danger"),
+        ]),
     ])
 
 
 def _add_form() -> dbc.Modal:
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle("Thêm nhiệm vụ vào kế hoạch", className="h6 mb-0")),
-        dbc.ModalBody([*_task_fields(ADD, "Ngày bổ sung (để trống: hôm nay)"), html.Div(id=field_id(ADD, "alert"))]),
-        dbc.ModalFooter([
-            dbc.Button("Đóng", id=field_id(ADD, "close"), color="secondary", outline=True),
-            dbc.Button("Thêm nhiệm vụ", id=field_id(ADD, "save"), color="primary"),
-        ]),
-    ], id=field_id(ADD, "modal"), size="lg", fullscreen="md-down", scrollable=True, is_open=False)
+    return dialog(field_id(ADD, "modal"), "Thêm nhiệm vụ vào kế hoạch",
+                  [*_task_fields(ADD, "Ngày bổ sung (để trống: hôm nay)"), html.Div(id=field_id(ADD, "alert"))], [
+        dbc.Button("Đóng", id=field_id(ADD, "close"), color="secondary", outline=True),
+        dbc.Button("Thêm nhiệm vụ", id=field_id(ADD, "save"), color="primary"),
+    ], size="lg", fullscreen="md-down", scrollable=True)
 
 
 def layout(**_kwargs) -> html.Div:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.controls import dialog
 from layouts.shell import plan_href
 
 PAGE = "plans"
@@ -23,14 +24,10 @@ def layout(**_kwargs) -> html.Div:
                "xuất báo cáo được, nhưng không ai cập nhật được nữa.", className="small text-muted"),
         html.Div(id=f"{PAGE}-alert"),
         html.Div(id=f"{PAGE}-table"),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle(id=f"{PAGE}-confirm-title", className="h6 mb-0")),
-            dbc.ModalBody(id=f"{PAGE}-confirm-body"),
-            dbc.ModalFooter([
-                dbc.Button("Hủy", id=f"{PAGE}-cancel", color="secondary", outline=True),
-                dbc.Button("Đồng ý", id=f"{PAGE}-confirm", color="primary"),
-            ]),
-        ], id=f"{PAGE}-confirm-modal", is_open=False),
+        dialog(f"{PAGE}-confirm-modal", None, html.Div(id=f"{PAGE}-confirm-body"), [
+            dbc.Button("Hủy", id=f"{PAGE}-cancel", color="secondary", outline=True),
+            dbc.Button("Đồng ý", id=f"{PAGE}-confirm", color="primary"),
+        ], title_id=f"{PAGE}-confirm-title"),
     ])
 
 

@@ -172,8 +172,8 @@ def live_server(demo_db):
     server.shutdown()
 
 
-@pytest.fixture
-def browser():
+def _chromium():
+    """Headless Chromium for one test or one module (a skip, or a failure under REQUIRE_BROWSER=1)."""
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"Chromium required but not found at {CHROMIUM}")
@@ -188,6 +188,30 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser():
+    yield from _chromium()
+
+
+@pytest.fixture(scope="module")
+def module_browser():
+    """One browser for a module of read-only page checks (the accessibility walk)."""
+    yield from _chromium()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(tmp_path_factory):
+    """A live server on a demo database (SQLite) shared by a module whose tests change nothing."""
+    workdir = tmp_path_factory.mktemp("module-server")
+    db = Database(Templates("sqlite", workdir).clone("demo", workdir))
+    server = make_server("127.0.0.1", 0, make_app(db).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", db
+    server.shutdown()
+    db.dispose()
 
 
 def login(page, base, username, password=DEMO_PASSWORD):

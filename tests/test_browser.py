@@ -266,10 +266,10 @@ def test_markup_in_indicator_text_renders_inert(live_server, browser, demo_db):
     page.wait_for_selector("#indicators-grid .ag-row", timeout=20000)
     assert payload in page.inner_text("#indicators-grid")
     page.goto(f"{live_server}/chi-tieu/chi-tiet?ma={target_id}")
-    page.wait_for_selector("#indicator-values .ag-row", timeout=20000)
+    page.wait_for_selector("#indicator-values tbody tr", timeout=20000)
     assert page.inner_text("#indicator-title") == f"4. {payload}"
     assert "<script>alert(3)</script>" in page.inner_text("#indicator-values")
-    page.hover("#indicator-values .ag-row")
+    page.hover("#indicator-values tbody tr")
     page.wait_for_timeout(500)
     assert dialogs == []
     assert page.evaluate("document.querySelectorAll('[onerror], [onmouseover], b').length") == 0

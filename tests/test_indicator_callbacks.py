@@ -183,7 +183,8 @@ def test_second_writer_gets_a_conflict_and_the_first_writers_value_survives(app,
     history = str(detail["indicator-history"]["children"])
     assert "Kết quả (Quý II/2026)" in history and "Cán bộ đầu mối Văn phòng UBND tỉnh" in history
     assert detail["indicator-form-save"]["disabled"] is True  # a leader only reads
-    assert detail["indicator-values"]["rowData"][0]["percent"] == "98%"
+    first_row = detail["indicator-values"]["children"]["props"]["children"][1]["props"]["children"][0]
+    assert [cell["props"]["children"] for cell in first_row["props"]["children"]][2] == "98%"
 
 
 @pytest.mark.parametrize("version", [None, "0", 0.0, True, [0], {"v": 0}])

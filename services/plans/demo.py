@@ -33,6 +33,8 @@ ROLE_USERS = [
     ("tgv", "secretariat", "Tổ giúp việc BCĐ (Sở Khoa học và Công nghệ)"),
     ("lanhdao", "leader", "Lãnh đạo Ban Chỉ đạo tỉnh"),
 ]
+# One demo account per role, for walking every page as each role (browser tests, benchmarks.pages).
+DEMO_ACCOUNT_BY_ROLE = {"agency": "so-khcn", **{role: username for username, role, _ in ROLE_USERS}}
 
 
 @dataclass
