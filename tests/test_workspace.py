@@ -1,6 +1,7 @@
 """The agency workspace against the demo plan, on SQLite and PostgreSQL: saving, conflicts,
 history, group tasks, coordinated tasks, filters and the periodic report."""
 import json
+import re
 from datetime import date, datetime
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSnapshot, ReportSubmission, Task, User
 from services.accounts.permissions import NotAllowed
 from services.common.saving import Outcome
+from services.common.text import fold, matches, search_words
 from services.reporting.rollup import plan_rollup, task_progress
 from services.tasks.submissions import report_status, snapshot_digest, submit_report
 from services.tasks.updates import save_update
@@ -144,7 +146,12 @@ def test_rows_filters_and_diacritic_free_search(demo_db):
         printed = set(s.scalars(select(Task.stt).join(Assignment).where(
             Assignment.agency_id == me.agency_id,
             Task.coordinators_text.contains("Sở Khoa học") | Task.lead_text.contains("Sở Khoa học"))))
-        assert found and found == printed
+        # Every word, in any order: the rows naming "Sở Khoa học", and exactly those holding all three words.
+        assert printed and printed <= found
+        assert found == {r["stt"] for r in rows if all(
+            any(word.startswith(w) for word in re.findall(r"\w+", fold(r["search"]))) for w in ("so", "khoa", "hoc"))}
+        in_any_order = {r["stt"] for r in rows if TaskFilter.from_inputs("hoc KHOA so", None, None, []).keeps(r)}
+        assert in_any_order == found
         found = [r["stt"] for r in rows if TaskFilter.from_inputs("  mo hinh Y TE SO ", None, None, []).keeps(r)]
         assert found == ["89"]  # "Triển khai mô hình y tế số, ..."
         quarter = [r for r in rows if TaskFilter.from_inputs(None, None, None, ["quarter"]).keeps(r)]
@@ -155,6 +162,19 @@ def test_rows_filters_and_diacritic_free_search(demo_db):
             status="done", section_id=3, due_this_quarter=True)
         with pytest.raises(NotAllowed):
             agency_rows(s, me, plan, assignment_of(s, "so-khcn", "4").agency_id, DAY)
+
+
+def test_search_matches_every_word_in_any_order_without_diacritics():
+    """Issue 15: "quy che chia se du lieu" found nothing (the words had to be consecutive)."""
+    title = "Ban hành quy chế chia sẻ, kết nối, khai thác và sử dụng dữ liệu giữa các cơ quan trên địa bàn tỉnh"
+    assert search_words("  Quy CHẾ  chia se du lieu ") == ("quy", "che", "chia", "se", "du", "lieu")
+    assert matches(search_words("quy che chia se du lieu"), title)
+    assert matches(search_words("du lieu quy che"), title)
+    assert not matches(search_words("quy che chia se du lieu y te"), title)  # one word missing: no match
+    assert not matches(search_words("an"), title) and matches(search_words("ban h"), title)  # words begin words
+    assert matches(search_words("kh&cn 788/qd"), "Sở KH&CN, Quyết định số 788/QĐ-UBND")
+    assert matches(search_words(""), title) and matches(search_words({"x": 1}), title)  # nothing asked
+    assert search_words(["quy"]) == () and matches((), "")
 
 
 def test_coordinated_tasks_come_from_named_agencies_and_groups(demo_db):

@@ -16,7 +16,7 @@ from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency,
 from services.common.clock import today
 from services.common.inputs import id_from_text, strict_int
 from services.common.queries import agency_province, plan_agencies, vn_date
-from services.common.text import fold
+from services.common.text import matches, search_words
 from services.plans.agencies import groups_of
 from services.plans.catalogue import archived_message
 from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
@@ -40,7 +40,7 @@ from services.tasks.updates import FIELD_LABELS, display_value, form_values
 class TaskFilter:
     """The quick filters. Built from browser input, so every field tolerates garbage."""
 
-    text: str = ""
+    words: tuple[str, ...] = ()  # the search, folded (services.common.text.matches)
     status: Status | None = None
     section_id: int | None = None
     overdue: bool = False
@@ -51,7 +51,7 @@ class TaskFilter:
     def from_inputs(cls, text: Any, status: Any, section_id: Any, flags: Any) -> TaskFilter:
         flags = set(flags) if isinstance(flags, list) and all(isinstance(f, str) for f in flags) else set()
         return cls(
-            text=fold(text) if isinstance(text, str) else "",
+            words=search_words(text),
             status=status_from(status),
             section_id=id_from_text(section_id),
             overdue="overdue" in flags,
@@ -60,7 +60,7 @@ class TaskFilter:
         )
 
     def keeps(self, row: dict) -> bool:
-        return ((not self.text or self.text in fold(row["search"]))
+        return (matches(self.words, row["search"])
                 and (self.status is None or row["status"] == self.status)
                 and (self.section_id is None or row["section_id"] == self.section_id)
                 and (not self.overdue or row["situation"] == Situation.OVERDUE.value)
