@@ -33,7 +33,7 @@ from services.reporting.rollup import (
 from services.tasks.history import SOURCE_LABELS
 from services.tasks.review import NONE, RETURNED, review_label, review_of
 from services.tasks.submissions import current_period, needs_update
-from services.tasks.updates import FIELD_LABELS, display_value, form_values
+from services.tasks.updates import FIELD_LABELS, display_value, form_values, may_report_unchanged
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,12 @@ class TaskFilter:
             due_this_quarter="quarter" in flags,
             needs_update="needs_update" in flags,
         )
+
+    @property
+    def flags(self) -> set[str]:
+        """The quick filters on, by the names the page's switches send."""
+        return {name for name, on in (("needs_update", self.needs_update), ("overdue", self.overdue),
+                                      ("quarter", self.due_this_quarter)) if on}
 
     def keeps(self, row: dict) -> bool:
         return (matches(self.words, row["search"])
@@ -151,6 +157,8 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
             "days_text": _days_text(state.situation, row.due_date, today),
             "due_this_quarter": bool(row.due_date and quarter.start <= row.due_date <= quarter.end),
             "needs_update": bool(row.pending),
+            # Offered a checkbox for "Không thay đổi trong kỳ" (the callback also needs the actor to write).
+            "selectable": may_report_unchanged(row.status, row.review_state),
             "updated_at": vn_date(row.updated_at),
             "updated_by": row.updated_by or "",
             "group": row.group_name or "",
