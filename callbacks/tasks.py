@@ -81,7 +81,7 @@ def choose_agency(actor: Actor, db: Database, _ready, search):
     with db.read() as session:
         plan = url_plan(session, actor, search)
         options = agency_options(session, actor, plan) if plan else []
-    requested = id_from_text(query(search).get("don-vi"))
+    requested = id_from_text(query(search).get(view.AGENCY_PARAMETER))
     chosen = requested if any(o["value"] == requested for o in options) else None
     return options, chosen, {"display": "block"}, linked, flags, status
 

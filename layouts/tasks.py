@@ -18,6 +18,7 @@ from services.plans.statuses import STATUS_LABELS
 PAGE = "tasks"
 PATH = "/nhiem-vu"
 ASSIGNMENT_PARAMETER = "phan-cong"  # "?phan-cong=ID" (a reminder's link) opens that assignment's update form
+AGENCY_PARAMETER = "don-vi"  # "?don-vi=ID" (the overview, the overdue board): that agency's tasks
 # "?loc=qua-han" / "?loc=tat-ca" and "?tinh-trang=done" (the home page's counts) choose the first view.
 FLAG_PARAMETER, STATUS_PARAMETER = "loc", "tinh-trang"
 FLAG_WORDS = {"qua-han": "overdue", "tat-ca": None}

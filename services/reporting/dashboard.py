@@ -4,6 +4,7 @@ module chooses dates, words and the rows behind each number.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
+from services.common import clock
 from services.common.queries import vn_date
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.periods import Period, parse_period, periods_of_year
 from services.reporting.rollup import (
+    NOT_DONE_REVIEWS,
     Counts,
     agency_rollup,
     assignment_in_force,
@@ -114,29 +117,102 @@ def section_table(session: Session, plan: Plan, as_of: date | None) -> list[dict
     ]
 
 
+def days_late(due: date | None, done: bool, day: date) -> int | None:
+    """How many days past its deadline a task not done is on `day` (None when not late)."""
+    return (day - due).days if due is not None and not done and due < day else None
+
+
+def results_by_task(session: Session, plan: Plan, day: date, task_ids: list[int] | None = None,
+                    agency_id: int | None = None) -> dict[int, str]:
+    """Kết quả/Lý do per top-level task: the result if done, else the reason; per agency for shared
+    tasks; only the parts that count on `day` (not withdrawn, lead not replaced). Optionally only
+    the tasks `task_ids` and the parts of `agency_id`."""
+    query = (select(Task.root_id, Agency.name, Assignment.status, Assignment.review_state, Assignment.result,
+                    Assignment.delay_reason)
+             .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
+             .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
+             .order_by(Task.position, Agency.name))
+    if task_ids is not None:
+        query = query.where(Task.root_id.in_(task_ids))
+    if agency_id is not None:
+        query = query.where(Assignment.agency_id == agency_id)
+    parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for task_id, agency, status, review_state, result, reason in session.execute(query):
+        # A completion the secretariat returned is not done (rollup's rule): its reason, or the
+        # evidence marked as returned when the agency gave no reason.
+        if status != Status.DONE.value:
+            text = reason
+        elif review_state in NOT_DONE_REVIEWS:
+            text = reason or (f"{result} (Tổ giúp việc trả lại)" if result else "")
+        else:
+            text = result
+        if text:
+            parts[task_id].append((agency, text))
+    return {task_id: "\n".join(f"{agency}: {text}" if len(items) > 1 else text for agency, text in items)
+            for task_id, items in parts.items()}
+
+
+def parts_to_open(session: Session, plan: Plan, task_ids: list[int], day: date,
+                  agency_id: int | None = None) -> dict[int, int]:
+    """For each top-level task, the part (assignment) a click on it opens: the agency's own when
+    one is named, else the first part not done (in the plan's order, then by agency name), else the
+    first part."""
+    query = (select(Task.root_id, Assignment.id)
+             .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
+             .where(Task.plan_id == plan.id, Task.root_id.in_(task_ids), task_in_force(day),
+                    assignment_in_force(day))
+             .order_by(case((Assignment.status == Status.DONE.value, 1), else_=0), Task.position, Agency.name))
+    if agency_id is not None:
+        query = query.where(Assignment.agency_id == agency_id)
+    chosen: dict[int, int] = {}
+    for root_id, assignment_id in session.execute(query):
+        chosen.setdefault(root_id, assignment_id)
+    return chosen
+
+
+def part_agency(session: Session, plan: Plan, assignment_id: int) -> int | None:
+    """The agency of a part of `plan` (None for an id of no part of it: another plan's or province's)."""
+    return session.scalar(select(Assignment.agency_id).join(Task, Task.id == Assignment.task_id)
+                          .where(Assignment.id == assignment_id, Task.plan_id == plan.id))
+
+
+def drill_row_id(task_id: int, assignment_id: int | None) -> str:
+    """A click-through row's id: the task, and the part a click on it opens ("12-345")."""
+    return f"{task_id}-{assignment_id}" if assignment_id else str(task_id)
+
+
 def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None,
                  due_between: tuple[date, date] | None = None, section_id: int | None = None,
                  agency_id: int | None = None) -> list[dict]:
     """What a number counts, for the click-through list: the top-level tasks of a plan or section
-    count, or, for an agency's count, the tasks of its parts (with its part's status)."""
+    count, or, for an agency's count, the tasks of its parts (with its part's status); each with
+    its days late, last update and reason (today's: the change log keeps earlier ones), and the part
+    a click on it opens (`drill_row_id`)."""
+    day = as_of or clock.today()
     if agency_id is None:
         counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
-        query = select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code) \
-            .join(counted, counted.c.task_id == Task.id)
+        query = select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, counted.c.last_update,
+                       Section.code).join(counted, counted.c.task_id == Task.id)
     else:
         counted = assignments_counted(plan, category, as_of).subquery("counted")
-        query = (select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code)
+        query = (select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, counted.c.last_update,
+                        Section.code)
                  .join(Assignment, Assignment.task_id == Task.id)
                  .join(counted, counted.c.assignment_id == Assignment.id)
                  .where(Assignment.agency_id == agency_id))
     if section_id is not None:
         query = query.where(Task.section_id == section_id)
     rows = session.execute(query.outerjoin(Section, Section.id == Task.section_id).order_by(Task.position)).all()
+    roots = list({task.root_id or task.id for task, *_ in rows})
+    results = results_by_task(session, plan, day, roots, agency_id) if roots else {}
+    opened = parts_to_open(session, plan, roots, day, agency_id) if roots else {}
     return [
-        {"id": task.id, "row_id": str(task.id), "stt": task.stt, "section": code or "", "title": task.title,
-         "lead": task.lead_text, "deadline_text": deadline_text, "due_date": vn_date(due_date),
-         "status": STATUS_LABELS[Status(status)]}
-        for task, status, deadline_text, due_date, code in rows
+        {"id": task.id, "row_id": drill_row_id(task.id, opened.get(task.root_id or task.id)), "stt": task.stt,
+         "section": code or "", "title": task.title, "lead": task.lead_text, "deadline_text": deadline_text,
+         "due_date": vn_date(due_date), "status": STATUS_LABELS[Status(status)],
+         "days_late": days_late(due_date, status == Status.DONE.value, day), "last_update": vn_date(last_update),
+         "reason": results.get(task.root_id or task.id, "")}
+        for task, status, deadline_text, due_date, last_update, code in rows
     ]
 
 
@@ -144,18 +220,20 @@ def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None
 class Board:
     rows: list[dict]
     total: int  # may exceed len(rows): the list is capped, the counts are not
-    bands: dict[str, int]
+    bands: dict[str, int]  # every band's count, whichever band the rows are filtered to
+    every_band: int = 0  # the total whichever band is chosen (a quarterly report missing is overdue in no band)
 
 
 def overdue_board(session: Session, plan: Plan, day: date, today: date, category: str = "overdue",
-                  section_id: int | None = None, agency_id: int | None = None) -> Board:
+                  section_id: int | None = None, agency_id: int | None = None, band: int | None = None) -> Board:
     """Every assignment overdue (or due soon) at the end of `day`, oldest first, with who, how
-    late and why, by the deadline in force that day. The reasons are today's: the change log keeps
-    earlier ones."""
+    late and why, by the deadline in force that day; `band` (an index of OVERDUE_BANDS) keeps one
+    age band's rows and total. The reasons are today's: the change log keeps earlier ones."""
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     query = (
-        select(Assignment.id, Assignment.delay_reason, Task.stt, Task.title, counted.c.deadline_text,
-               counted.c.due_date, Agency.name.label("agency"), counted.c.status, counted.c.last_update)
+        select(Assignment.id, Assignment.agency_id, Assignment.delay_reason, Task.stt, Task.title,
+               counted.c.deadline_text, counted.c.due_date, Agency.name.label("agency"), counted.c.status,
+               counted.c.last_update)
         .join(counted, counted.c.assignment_id == Assignment.id)
         .join(Task, Task.id == Assignment.task_id)
         .join(Agency, Agency.id == Assignment.agency_id)
@@ -172,14 +250,18 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
         filters.append(Assignment.agency_id == agency_id)
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
+    banded = category == "overdue" and band is not None and 0 <= band < len(OVERDUE_BANDS)
+    if banded:
+        query = query.where(_band_conditions(counted.c.due_date, day)[band])
     # Oldest deadline first: the longest overdue, or the soonest due.
     rows = session.execute(query.order_by(counted.c.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
-    total, *band_counts = session.execute(count_query).one()
+    every_band, *band_counts = session.execute(count_query).one()
+    total = band_counts[band] if banded else every_band
     result = []
     for row in rows:
         days = (day - row.due_date).days if row.due_date else 0
         result.append({
-            "row_id": str(row.id), "stt": row.stt,
+            "row_id": str(row.id), "agency_id": row.agency_id, "stt": row.stt,
             "title": row.title, "agency": row.agency, "deadline_text": row.deadline_text,
             "due_date": vn_date(row.due_date), "days": days if category == "overdue" else -days,
             "band": overdue_band(days) if category == "overdue" and days > 0 else "",
@@ -187,7 +269,7 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
             "delay_reason": row.delay_reason,
         })
     bands = dict(zip([label for _, label in OVERDUE_BANDS], map(int, band_counts))) if category == "overdue" else {}
-    return Board(result, int(total), bands)
+    return Board(result, int(total), bands, int(every_band))
 
 
 def _band_conditions(due_date, day: date) -> list:
