@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_callback, refuse
-from callbacks.selector import query, url_plan
+from callbacks.selector import plan_to_write, query, url_plan
 from layouts import tasks as view
 from models import Database
 from models.base import DatabaseBusy
@@ -243,9 +243,7 @@ def submit(actor: Actor, db: Database, n_clicks, agency_value, refresh, search):
         raise PreventUpdate
     try:
         with db.write() as session:
-            plan = url_plan(session, actor, search)
-            if plan is None:
-                raise NotAllowed("no plan")
+            plan = plan_to_write(session, actor, search)
             result = submit_report(session, actor, plan, _agency_for(actor, agency_value), now())
     except (PlanArchived, DatabaseBusy) as exc:
         return no_update, True, str(exc), False
@@ -266,9 +264,7 @@ def report_unchanged(actor: Actor, db: Database, n_clicks, selected, refresh, se
         raise PreventUpdate
     try:
         with db.write() as session:
-            plan = url_plan(session, actor, search)
-            if plan is None:
-                raise NotAllowed("no plan")
+            plan = plan_to_write(session, actor, search)
             result = confirm_unchanged(session, actor, plan, selected, when=now())
     except (PlanArchived, DatabaseBusy) as exc:
         return no_update, True, str(exc), no_update
