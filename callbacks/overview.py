@@ -54,6 +54,7 @@ from services.reporting.dashboard import (
     overdue_board,
     part_agency,
     parts_to_open,
+    roots_of,
     tasks_behind,
 )
 from services.reporting.periods import parse_period, period_containing
@@ -220,8 +221,8 @@ def _drill(actor: Actor, db: Database, search, kind, period_key, selection: Sele
             codes = {row["id"]: section_parts(row["name"])[0] for row in published.content.sections}
             if section_id is not None and section_id not in codes:
                 raise PreventUpdate
-            opened = parts_to_open(session, plan, [line.task_id for line in published.content.tasks_in(category)],
-                                   now_day)
+            opened = parts_to_open(session, plan, roots_of([line.task_id for line in
+                                                           published.content.tasks_in(category)]), now_day)
             rows = _published_lines(published.content, category, due_between,
                                     codes[section_id] if section_id is not None else None, opened)
         else:

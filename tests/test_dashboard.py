@@ -101,9 +101,13 @@ def test_overdue_board_as_of_a_day_with_bands_and_filters(story):
         assert [(r["stt"], r["days"]) for r in soon.rows] == [("3.1", 10)]
 
 
-def test_the_list_behind_a_number_says_how_late_when_last_updated_why_and_what_it_opens(story):
+@pytest.mark.parametrize("short_list", [1000, 0])
+def test_the_list_behind_a_number_says_how_late_when_last_updated_why_and_what_it_opens(story, monkeypatch,
+                                                                                    short_list):
     """Issue 15: the click-through list shows days late, the last update and the reason, and each
-    row names the part a click opens (the agency's own in an agency's list)."""
+    row names the part a click opens (the agency's own in an agency's list); the same with a list
+    too long to name its tasks by id (they are named by a query instead)."""
+    monkeypatch.setattr("services.reporting.dashboard.SHORT_LIST", short_list)
     db, plan_id = story
     with db.read() as s:
         plan = s.get(Plan, plan_id)

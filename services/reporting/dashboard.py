@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -117,23 +117,35 @@ def section_table(session: Session, plan: Plan, as_of: date | None) -> list[dict
     ]
 
 
+# Which top-level tasks a lookup is about: a query of their ids (no bound parameter per id, however
+# many), a short list of ids, or None for every task of the plan.
+Roots = Select | list[int] | None
+SHORT_LIST = 1000
+
+
+def roots_of(task_ids: list[int], otherwise: Roots = None) -> Roots:
+    """`task_ids` as Roots: the list when short, else `otherwise` (a query naming them, or the whole
+    plan): a list that long would bind more parameters than a database takes."""
+    return task_ids if len(task_ids) <= SHORT_LIST else otherwise
+
+
 def days_late(due: date | None, done: bool, day: date) -> int | None:
     """How many days past its deadline a task not done is on `day` (None when not late)."""
     return (day - due).days if due is not None and not done and due < day else None
 
 
-def results_by_task(session: Session, plan: Plan, day: date, task_ids: list[int] | None = None,
+def results_by_task(session: Session, plan: Plan, day: date, roots: Roots = None,
                     agency_id: int | None = None) -> dict[int, str]:
     """Kết quả/Lý do per top-level task: the result if done, else the reason; per agency for shared
     tasks; only the parts that count on `day` (not withdrawn, lead not replaced). Optionally only
-    the tasks `task_ids` and the parts of `agency_id`."""
+    the top-level tasks `roots` and the parts of `agency_id`."""
     query = (select(Task.root_id, Agency.name, Assignment.status, Assignment.review_state, Assignment.result,
                     Assignment.delay_reason)
              .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
              .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
              .order_by(Task.position, Agency.name))
-    if task_ids is not None:
-        query = query.where(Task.root_id.in_(task_ids))
+    if roots is not None:
+        query = query.where(Task.root_id.in_(roots))
     if agency_id is not None:
         query = query.where(Assignment.agency_id == agency_id)
     parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -152,16 +164,17 @@ def results_by_task(session: Session, plan: Plan, day: date, task_ids: list[int]
             for task_id, items in parts.items()}
 
 
-def parts_to_open(session: Session, plan: Plan, task_ids: list[int], day: date,
+def parts_to_open(session: Session, plan: Plan, roots: Roots, day: date,
                   agency_id: int | None = None) -> dict[int, int]:
-    """For each top-level task, the part (assignment) a click on it opens: the agency's own when
-    one is named, else the first part not done (in the plan's order, then by agency name), else the
-    first part."""
+    """For each top-level task (of `roots`, or all), the part (assignment) a click on it opens: the
+    agency's own when one is named, else the first part not done (in the plan's order, then by
+    agency name), else the first part."""
     query = (select(Task.root_id, Assignment.id)
              .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
-             .where(Task.plan_id == plan.id, Task.root_id.in_(task_ids), task_in_force(day),
-                    assignment_in_force(day))
+             .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
              .order_by(case((Assignment.status == Status.DONE.value, 1), else_=0), Task.position, Agency.name))
+    if roots is not None:
+        query = query.where(Task.root_id.in_(roots))
     if agency_id is not None:
         query = query.where(Assignment.agency_id == agency_id)
     chosen: dict[int, int] = {}
@@ -203,9 +216,9 @@ def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None
     if section_id is not None:
         query = query.where(Task.section_id == section_id)
     rows = session.execute(query.outerjoin(Section, Section.id == Task.section_id).order_by(Task.position)).all()
-    roots = list({task.root_id or task.id for task, *_ in rows})
-    results = results_by_task(session, plan, day, roots, agency_id) if roots else {}
-    opened = parts_to_open(session, plan, roots, day, agency_id) if roots else {}
+    roots = roots_of(list({task.root_id for task, *_ in rows}), query.with_only_columns(Task.root_id).correlate(None))
+    results = results_by_task(session, plan, day, roots, agency_id) if rows else {}
+    opened = parts_to_open(session, plan, roots, day, agency_id) if rows else {}
     return [
         {"id": task.id, "row_id": drill_row_id(task.id, opened.get(task.root_id or task.id)), "stt": task.stt,
          "section": code or "", "title": task.title, "lead": task.lead_text, "deadline_text": deadline_text,
