@@ -279,7 +279,9 @@ def open_drilled(actor: Actor, db: Database, cell, search):
 
 def drill_from_link(actor: Actor, db: Database, _options, kind, period_key, day, search):
     """"/tong-hop?chi-tiet=done" (a home page tile): the list behind that count for the whole plan,
-    once the period is chosen."""
+    once the period is chosen. The URL's plan is checked first, whatever the link asks."""
+    with db.read() as session:
+        province_plan(session, actor, search)
     category = query(search).get(home_view.DRILL_PARAMETER)
     if category not in CATEGORY_LABELS:
         raise PreventUpdate

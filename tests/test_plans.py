@@ -268,6 +268,8 @@ SANE = {  # the other inputs of each callback that reads the URL's plan, as a br
     "overview-agencies.cellClicked": ({"rowId": "3", "colId": "name"}, {}),
     "overview-sections.cellClicked": ({"rowId": "1", "colId": "total"},
                                       {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-period.options": ([], {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-drill.cellClicked": ({"rowId": "1-1"}, {}),
     "overdue-ready.data": (True, {}),
     "overdue-section.value": ("all", {"overdue-agency": "all"}),
     "tasks-ready.data": (True, {}),
