@@ -141,7 +141,8 @@ def load_tasks(actor: Actor, db: Database, agency_value, text, status, section, 
         "submitted": submitted, "open_disabled": not can_write, "submit_disabled": not can_write,
         "summary": view.summary(sentence, tiles), "rows": shown, "columns": columns,
         "sections": view.section_options(list(sections.items())), "coordinated": coordinated,
-        "count": view.count_text(len(shown), len(rows), task_filter.flags, can_write),
+        "count": view.count_text(len(shown), len(rows), task_filter.flags, can_write,
+                                 sum(row["needs_update"] for row in rows)),
     }
 
 

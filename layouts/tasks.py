@@ -293,9 +293,10 @@ def submit_question(period_label: str, pending: int, total: int) -> list:
     ]
 
 
-def count_text(shown: int, total: int, flags: set[str], can_write: bool) -> str:
-    """How many rows show, and which quick filters narrow them (in words, not only a switch's colour)."""
-    if not shown and "needs_update" in flags and total:
+def count_text(shown: int, total: int, flags: set[str], can_write: bool, left: int) -> str:
+    """How many rows show, and which quick filters narrow them (in words, not only a switch's colour);
+    `left`: how many tasks still need an update this period, whatever the filters."""
+    if not left and "needs_update" in flags and total:
         return "Không còn nhiệm vụ nào chưa cập nhật trong kỳ này (tắt “Chưa cập nhật kỳ này” để xem tất cả)."
     narrowed = [label for flag, label in FLAG_LABELS.items() if flag in flags]
     how = "Bấm một dòng để cập nhật, đánh dấu ô để báo không thay đổi." if can_write else "Bấm một dòng để xem."

@@ -284,6 +284,15 @@ def test_rows_offer_a_tick_box_only_to_those_who_may_report(app, demo_db):
         assert {r["stt"] for r in rows if r["selectable"]} == ({r["stt"] for r in rows} - {"4"} if writes else set())
 
 
+def test_the_count_line_names_the_filters_and_says_when_nothing_is_left():
+    from layouts.tasks import count_text
+    assert count_text(3, 57, {"needs_update", "overdue"}, True, 40).startswith(
+        "Hiển thị 3/57 nhiệm vụ (lọc: chưa cập nhật kỳ này, quá hạn). Bấm một dòng để cập nhật")
+    assert count_text(0, 57, {"needs_update"}, True, 40).startswith("Hiển thị 0/57 nhiệm vụ")  # a search: not "none left"
+    assert count_text(0, 57, {"needs_update"}, False, 0).startswith("Không còn nhiệm vụ nào chưa cập nhật")
+    assert count_text(57, 57, set(), False, 0) == "Hiển thị 57/57 nhiệm vụ. Bấm một dòng để xem."
+
+
 def test_the_page_opens_on_what_the_agency_has_left_to_update(app, demo_db):
     agency, leader = logged_in(app, "so-khcn"), logged_in(app, "lanhdao")
     first = response_of(agency.call("tasks-ready.data", True, {"url": ""}))
