@@ -14,7 +14,14 @@ bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
 # Threads absorb waiting, slow clients included: an idle server hands a burst of new connections
 # to one worker, so each worker needs threads to spare beyond the eight slow clients of finding 7.
 # 12 stays under a process's 15 pooled database connections (SQLAlchemy's default), so no thread
-# queues for one, and 3 x 15 is well below PostgreSQL's default 100.
+# queues for one, and 3 x 15 is well below PostgreSQL's default 100. Keep threads at 14 or fewer:
+# a request that stores a past day's figures borrows a second connection for a moment
+# (services.reporting.stored), and 15 threads each holding one could wait on each other.
+# Threads, not sync processes, because of the password hash: a login's full-cost scrypt runs in
+# C with the GIL released (measured: a thread hashing leaves another thread of the same process
+# half the CPU of a saturated machine), so it delays no one else's request, whereas it would hold
+# a sync worker, a third of the server, for its whole duration. Measured with 50 users on the demo
+# (PostgreSQL, same conditions, issue 17): 3 x 12 threads served 15.9 requests/s, 3 x 4 9.4/s.
 # Not reuse_port: with a listening socket per worker, the connections queued on a worker that is
 # being replaced (max_requests, below) are reset (measured: 280 failed requests in 20 s under load).
 worker_class = "gthread"

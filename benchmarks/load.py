@@ -1,16 +1,19 @@
 """Load check (QUALITY.md P4): concurrent users against the production server setup.
 
-Starts gunicorn with gunicorn.conf.py on a free loopback port against a fresh database (SQLite with
-the demo loaded by `flask init-db --demo`, or a PostgreSQL database it creates, loads and drops),
-then runs simulated users, one thread and one HTTP session each, for a fixed time. Each user logs in
-as an agency demo account (33 accounts, shared round-robin, each user with an assignment of its own)
-and repeats: the overview callback, its task list, a save of its assignment with a unique note. It
+Starts gunicorn with gunicorn.conf.py on a loopback port against a fresh database (SQLite, or a
+PostgreSQL database it creates and drops) holding the demo as `flask init-db --demo` loads it, or a
+synthetic province of `--assignments` assignments (about ten history rows each) with one agency
+account per user, then runs simulated users, one thread and one HTTP session each, for a fixed
+time. Each user logs in as an agency account (the demo's 33 shared round-robin, each user with an
+assignment of its own) and repeats: the overview callback, its task list, a save of its assignment
+with a unique note. It
 prints requests, requests per second, errors (non-2xx, exceptions) and p50/p95/p99 per kind, then
 checks that every save acknowledged to a user is in the database's history. The server runs with
 the per-user write limit lifted (WRITE_RATE_LIMIT): this measures the server, not the limiter.
 
     .venv/bin/python -m benchmarks.load [--users 50] [--seconds 60]
     .venv/bin/python -m benchmarks.load --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m benchmarks.load --assignments 0 100000 --postgres ...   # the demo, then 100 000
 """
 from __future__ import annotations
 
@@ -35,8 +38,11 @@ import requests
 from sqlalchemy import select
 
 from benchmarks.save_roundtrip import fresh_database
-from models import Assignment, ChangeLog, Database, User
+from models import Agency, Assignment, ChangeLog, Database, Plan, User
+from services.accounts.users import create_user
+from services.common import schema
 from services.plans.demo import DEMO_PASSWORD
+from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
 from tests.dash_client import DashClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +56,11 @@ UNLIMITED_WRITES = {"WRITE_RATE_LIMIT": "1000000"}
 KINDS = ("login", "overview", "tasks", "save")
 
 
-def free_port() -> int:
+def free_port(port: int = 0) -> int:
+    """`port`, or (0) any free loopback port."""
     with socket.socket() as sock:
-        sock.bind((HOST, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: a port just freed is free
+        sock.bind((HOST, port))
         return sock.getsockname()[1]
 
 
@@ -62,11 +70,32 @@ def load_demo_database(database_url: str) -> None:
                    capture_output=True, env={**os.environ, "DATABASE_URL": database_url, "CDS_DEMO_MODE": "1"})
 
 
+def load_synthetic_database(database_url: str, assignments: int, users: int) -> str:
+    """A synthetic province of `assignments` assignments (four leads a task, about ten history rows each)
+    with one agency account (full-cost password hash) per simulated user; returns the password."""
+    db = Database(database_url)
+    try:
+        schema.upgrade(db)
+        with db.write() as session:
+            summary = make_synthetic(session, tasks=assignments // 4, agencies=max(assignments // 100, users, 4),
+                                     updates=assignments * 17, leads_per_task=4, seed=17)
+            plan = session.get(Plan, summary.plan_id)
+            agencies = session.scalars(select(Agency).where(Agency.province_id == plan.province_id)
+                                       .order_by(Agency.id).limit(users)).all()
+            for agency in agencies[1:]:  # the first has its account already
+                create_user(session, f"dv-load-{agency.id}", "agency", SYNTHETIC_PASSWORD,
+                            full_name=f"Cán bộ {agency.name}", agency=agency)
+        db.analyze()
+    finally:
+        db.dispose()
+    return SYNTHETIC_PASSWORD
+
+
 @contextmanager
-def gunicorn(database_url: str, log_path: Path, args: tuple[str, ...] = (), env: dict | None = None
-             ) -> Iterator[str]:
-    """gunicorn with gunicorn.conf.py (plus `args`) on a free loopback port; yields its base URL."""
-    port = free_port()
+def gunicorn(database_url: str, log_path: Path, args: tuple[str, ...] = (), env: dict | None = None,
+             port: int = 0) -> Iterator[str]:
+    """gunicorn with gunicorn.conf.py (plus `args`) on `port` (0: a free loopback port); yields its base URL."""
+    port = free_port(port)
     environment = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "SECRET_KEY": "load-check",
                    "CDS_DEMO_MODE": "1", **(env or {})}
     with open(log_path, "w") as log:
@@ -100,9 +129,10 @@ class Persona:
     agency_id: int
     assignment_id: int
     version: int
+    password: str = DEMO_PASSWORD
 
 
-def personas(database_url: str, users: int) -> list[Persona]:
+def personas(database_url: str, users: int, password: str = DEMO_PASSWORD) -> list[Persona]:
     """Agency accounts round-robin; the k-th user of an account takes that agency's k-th assignment."""
     db = Database(database_url)
     try:
@@ -121,7 +151,7 @@ def personas(database_url: str, users: int) -> list[Persona]:
         rank = index // len(accounts)
         if rank < len(owned[account.agency_id]):
             assignment = owned[account.agency_id][rank]
-            chosen.append(Persona(account.username, account.agency_id, assignment.id, assignment.version))
+            chosen.append(Persona(account.username, account.agency_id, assignment.id, assignment.version, password))
         if len(chosen) == users:
             return chosen
     raise ValueError(f"the demo has assignments for only {len(chosen)} distinct users")
@@ -179,7 +209,7 @@ class SimulatedUser:
             return None
 
     def login(self) -> bool:
-        credentials = {"username": self.persona.username, "password": DEMO_PASSWORD}
+        credentials = {"username": self.persona.username, "password": self.persona.password}
         return self._post("login", "/login", data=credentials) is not None
 
     def round(self, number: int) -> None:
@@ -203,13 +233,13 @@ class SimulatedUser:
                 self.report.refused_saves.append(json.dumps(body.get("tasks-form-alert"), ensure_ascii=False)[:200])
 
 
-def run_load(base: str, database_url: str, users: int, seconds: float) -> Report:
+def run_load(base: str, database_url: str, users: int, seconds: float, password: str = DEMO_PASSWORD) -> Report:
     """`users` users for `seconds` (after all have logged in), then the check against the database."""
-    cast = personas(database_url, users)
+    cast = personas(database_url, users, password)
     report = Report()
     prefix = f"load-{uuid.uuid4().hex[:8]}"
     with requests.Session() as first:
-        first.post(f"{base}/login", data={"username": cast[0].username, "password": DEMO_PASSWORD}, timeout=60)
+        first.post(f"{base}/login", data={"username": cast[0].username, "password": password}, timeout=60)
         dependencies = first.get(f"{base}/_dash-dependencies", timeout=REQUEST_TIMEOUT).json()
     dash = DashClient(None, dependencies)  # builds payloads only; each user posts with its own session
     simulated = [SimulatedUser(base, dash, persona, f"{prefix} u{index} {persona.username}", report)
@@ -276,24 +306,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--assignments", type=int, nargs="*", default=[0],
+                        help="sizes to run: 0 is the demo, N a synthetic province of N assignments (e.g. 0 100000)")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--port", type=int, default=0, help="loopback port for gunicorn (default: any free one)")
+    parser.add_argument("--gunicorn", default="", help="extra gunicorn arguments, e.g. \"--workers 2 --threads 4\"")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 0 < args.seconds <= 3600:
         parser.error("--users 1..500 and --seconds up to 3600")
     backends = ([] if args.skip_sqlite else ["sqlite"]) + (["postgresql"] if args.postgres else [])
     failed = False
     with tempfile.TemporaryDirectory() as workdir:
-        for backend in backends:
-            with fresh_database(backend, args.postgres, Path(workdir)) as url:
-                load_demo_database(url)
-                log = Path(workdir) / f"gunicorn-{backend}.log"
-                with gunicorn(url, log, env=UNLIMITED_WRITES) as base:
-                    report = run_load(base, url, args.users, args.seconds)
-                print_report(backend, args.users, report, log.read_text())
-                failed |= bool(report.errors) or not report.acknowledged <= report.present
+        for size in args.assignments:
+            for backend in backends:
+                with fresh_database(backend, args.postgres, Path(workdir)) as url:
+                    password = load_synthetic_database(url, size, args.users) if size else None
+                    if not size:
+                        load_demo_database(url)
+                    log = Path(workdir) / f"gunicorn-{backend}.log"
+                    with gunicorn(url, log, tuple(args.gunicorn.split()), env=UNLIMITED_WRITES, port=args.port) as base:
+                        report = run_load(base, url, args.users, args.seconds, password or DEMO_PASSWORD)
+                    label = f"{backend}, {f'{size:,} phân công'.replace(',', '.') if size else 'demo'}"
+                    print_report(label + (f", gunicorn {args.gunicorn}" if args.gunicorn else ""), args.users, report,
+                                 log.read_text())
+                    failed |= bool(report.errors) or not report.acknowledged <= report.present
     sys.exit(1 if failed else 0)
-
 
 if __name__ == "__main__":
     main()

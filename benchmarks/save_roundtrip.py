@@ -19,6 +19,7 @@ import logging
 import statistics
 import tempfile
 import threading
+import os
 import time
 import uuid
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from werkzeug.serving import make_server
 
 import services.accounts.users
 from app import create_app
-from models import Agency, Assignment, AssignmentState, ChangeLog, Database, User
+from models import Agency, Assignment, AssignmentState, ChangeLog, Database, FigureVersion, Task, User
 from services.common import schema
 from services.plans.demo import DEMO_PASSWORD, load_demo
 from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
@@ -44,7 +45,7 @@ def fresh_database(backend: str, admin_url: str | None, workdir: Path):
     if backend == "sqlite":
         yield f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.db'}"
         return
-    name = f"cds_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{os.environ.get('BENCH_DB_PREFIX', 'cds_bench')}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -78,22 +79,29 @@ def bare_sql_save(db: Database, assignment_id: int, user_id: int, i: int) -> Non
     values = form(i)
     moment = datetime.now().replace(microsecond=0)
     with db.write() as session:
-        row = session.execute(select(Assignment.version, Assignment.progress, Assignment.note)
-                              .where(Assignment.id == assignment_id).with_for_update()).one()
-        session.execute(update(Assignment).where(Assignment.id == assignment_id, Assignment.version == row.version)
-                        .values(status=values["status"], progress=values["progress"], note=values["note"],
-                                delay_reason=values["delay_reason"], updated_at=moment, updated_by_id=user_id,
-                                version=row.version + 1))
-        session.execute(update(AssignmentState).where(AssignmentState.assignment_id == assignment_id,
-                                                      AssignmentState.valid_to.is_(None)).values(valid_to=moment))
-        session.execute(insert(AssignmentState).values(
+        # On the connection: these hand-written statements keep the figures' counter themselves
+        # (the last one), as the unit of work's hook does for a real save (models.figures).
+        connection = session.connection()
+        row = connection.execute(select(Assignment.version, Assignment.progress, Assignment.note)
+                                 .where(Assignment.id == assignment_id).with_for_update()).one()
+        connection.execute(update(Assignment).where(Assignment.id == assignment_id, Assignment.version == row.version)
+                           .values(status=values["status"], progress=values["progress"], note=values["note"],
+                                   delay_reason=values["delay_reason"], updated_at=moment, updated_by_id=user_id,
+                                   version=row.version + 1))
+        connection.execute(update(AssignmentState).where(AssignmentState.assignment_id == assignment_id,
+                                                         AssignmentState.valid_to.is_(None)).values(valid_to=moment))
+        connection.execute(insert(AssignmentState).values(
             assignment_id=assignment_id, status=values["status"], progress=values["progress"],
             review_state="none", valid_from=moment))
-        session.execute(insert(ChangeLog), [
+        connection.execute(insert(ChangeLog), [
             {"occurred_at": moment, "recorded_at": moment, "user_id": user_id, "entity": "assignment",
              "entity_id": assignment_id, "field": field, "old_value": str(old), "new_value": str(values[field]),
              "source": "app"}
             for field, old in (("progress", row.progress), ("note", row.note))])
+        plan = select(Task.plan_id).join(Assignment, Assignment.task_id == Task.id) \
+            .where(Assignment.id == assignment_id).scalar_subquery()
+        connection.execute(update(FigureVersion).where(FigureVersion.plan_id == plan)
+                           .values(version=FigureVersion.version + 1, changed_at=moment))
 
 
 def measure(backend: str, url: str, size: int | None, saves: int) -> list[tuple]:

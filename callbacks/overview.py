@@ -13,6 +13,7 @@ from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
+from sqlalchemy.orm import Session
 
 from callbacks import selector
 from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
@@ -22,7 +23,7 @@ from layouts import indicators as indicator_view
 from layouts import overview as view
 from layouts import tasks as tasks_view
 from layouts.shell import plan_href
-from models import Database
+from models import Database, Plan
 from models.base import DatabaseBusy
 from services.accounts.permissions import READ_ALL_ROLES, Actor, NotAllowed, can_publish
 from services.common.clock import now, today
@@ -59,6 +60,7 @@ from services.reporting.dashboard import (
 )
 from services.reporting.periods import parse_period, period_containing
 from services.reporting.rollup import report_sentence, review_counts
+from services.reporting.stored import remembered
 
 READ_PROVINCE = Policy(READ_ALL_ROLES, description="Lãnh đạo, Tổ giúp việc, quản trị: toàn tỉnh")
 PUBLISH = Policy(frozenset({"secretariat"}), writes=True, description="Tổ giúp việc của tỉnh: chốt, mở lại kỳ")
@@ -100,23 +102,30 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, s
     """Everything the page shows for the selection, from its report content (published if the
     period is closed); the reporting compliance is always today's. The trend loads on its own."""
     chosen(kind, period_key, day)
-    key, now_day = _key(kind, period_key, day), today()
+    now_day = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
-        published = _published(session, plan, kind, period_key)
-        if published:  # marked, with how the figures counted again today differ
-            content, review = marked(session, plan, published), published.summary["review"]
-            late_rows, late_total = _overdue_rows(content), content.overdue_total
-        else:
-            content = gather(session, plan, key, now_day, lists=False)
-            review = review_counts(session, plan, as_of_for(content.day, now_day)).as_dict()
-            late = overdue_board(session, plan, content.day, now_day)
-            late_rows, late_total = late.rows, late.total
-        reports = compliance(session, plan, now_day)
-        closes = closed_periods(session, plan)
         may_close = kind != "date" and plan.archived_at is None and can_publish(actor, plan.province_id)
-        deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
-                         f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
+        # The whole answer, figures built, is kept until the plan changes (services.reporting.stored).
+        return remembered(session, plan.id, now_day, ("overview", kind, period_key, day, may_close),
+                          lambda: _overview(session, plan, kind, period_key, day, now_day, may_close))
+
+
+def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date, may_close: bool) -> dict:
+    key = _key(kind, period_key, day)
+    published = _published(session, plan, kind, period_key)
+    if published:  # marked, with how the figures counted again today differ
+        content, review = marked(session, plan, published), published.summary["review"]
+        late_rows, late_total = _overdue_rows(content), content.overdue_total
+    else:
+        content = gather(session, plan, key, now_day, lists=False)
+        review = review_counts(session, plan, as_of_for(content.day, now_day)).as_dict()
+        late = overdue_board(session, plan, content.day, now_day)
+        late_rows, late_total = late.rows, late.total
+    reports = compliance(session, plan, now_day)
+    closes = closed_periods(session, plan)
+    deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
+                     f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
     counts, quarter = content.counts.as_dict(), content.quarter_counts.as_dict()
     changes = "; ".join(f"{CATEGORY_LABELS[k]}: {content.change(k)}" for k in ("done", "in_progress", "overdue"))
     shown = f" (hiển thị {vn_number(len(late_rows))} phần việc trễ lâu nhất)." if late_total > len(late_rows) else "."
@@ -149,14 +158,15 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, s
 
 
 def load_trend(actor: Actor, db: Database, kind, period_key, day, search):
-    """The completion line: one as-of rollup per month end, so it arrives after the numbers. It is
-    counted from today's history, closed period or not."""
+    """The completion line: the plan at each month end (past ones stored once), so it arrives after
+    the numbers. It is counted from today's history, closed period or not."""
     selection = chosen(kind, period_key, day)
     now_day = today()
+    until = min(selection.day, now_day)
     with db.read() as session:
-        series = completion_series(session, province_plan(session, actor, search), min(selection.day, now_day),
-                                   now_day)
-    return view.trend(series)
+        plan = province_plan(session, actor, search)
+        return remembered(session, plan.id, now_day, ("trend", until),
+                          lambda: view.trend(completion_series(session, plan, until, now_day)))
 
 
 def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day, search):

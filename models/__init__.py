@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from models.agency import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
 from models.base import Base, Database
+from models.figures import FigureSnapshot, FigureVersion
 from models.plan import (
     Assignment,
     AssignmentState,
@@ -25,7 +26,7 @@ from models.user import ChangeLog, User
 
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
-    "Base", "ChangeLog", "Database", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
+    "Base", "ChangeLog", "Database", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
     "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
     "User",
 ]

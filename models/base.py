@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 WRITE_OPTION = "write_unit_of_work"
+READ_ONLY = "read_unit_of_work"  # session.info flag: figures may come from the store (services.reporting.stored)
 # How long a write waits for a lock (SQLite's write lock, a PostgreSQL row or table lock). It must
 # stay well below gunicorn's worker timeout (60 s, gunicorn.conf.py): a request still waiting when
 # the worker is killed gets a bare 500 instead of "busy, try again".
@@ -89,6 +90,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._sessions() as session:
+            session.info[READ_ONLY] = True
             yield session
             session.rollback()
 

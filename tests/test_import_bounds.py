@@ -184,9 +184,9 @@ def test_rows_are_capped_and_reading_stops_at_the_first_row_past_the_cap(demo_db
     path = write_rows(tmp_path / f"over{suffix}", MAX_ROWS + 1)
     before = counts(demo_db)
     for command in COMMANDS:
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: the work done, not the wait on a loaded machine
         result = invoke(make_app(demo_db), import_args(demo_db, command, path))
-        assert time.perf_counter() - started < 10
+        assert time.process_time() - started < 10
         assert result.exit_code == 1 and TOO_MANY_ROWS in result.output and "tối đa 20.000 dòng" in result.output, \
             result.output[:500]
     assert counts(demo_db) == before

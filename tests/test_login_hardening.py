@@ -284,3 +284,28 @@ def test_demo_mode_is_off_and_writes_limited_unless_the_environment_says_otherwi
     assert create_app(config).server.config["DEMO_MODE"] is True
     assert create_app(config).server.config["WRITE_RATE_LIMIT"] == 1_000_000
 
+
+
+def test_the_password_hash_holds_no_write_lock(demo_db, monkeypatch):
+    """A login's full-cost hash runs before its write transaction: on SQLite, a write would otherwise
+    hold the database's write lock for the whole hash, and every save waits behind 50 logins."""
+    import services.accounts.users as users
+    from models import Database
+    from models.base import DatabaseBusy
+    original, seen = users.check_password_hash, []
+
+    def hashing(*arguments):
+        other = Database(demo_db.url, lock_timeout_ms=200)
+        try:
+            with other.write() as session:  # waits for, then gives up on, a lock the login would hold
+                session.execute(select(User.id).limit(1))
+            seen.append("free")
+        except DatabaseBusy:
+            seen.append("locked")
+        finally:
+            other.dispose()
+        return original(*arguments)
+
+    monkeypatch.setattr(users, "check_password_hash", hashing)
+    response = login(build_app(demo_db).server.test_client(), "so-y-te")
+    assert response.status_code == 302 and seen == ["free"]

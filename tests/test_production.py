@@ -16,7 +16,7 @@ import requests
 from flask import request
 from sqlalchemy import func, select, text
 
-from benchmarks.load import ROOT, UNLIMITED_WRITES, gunicorn, run_load
+from benchmarks.load import ROOT, UNLIMITED_WRITES, gunicorn, load_synthetic_database, run_load
 from models import Assignment, Indicator, Task, User
 from services.plans.demo import DEMO_PASSWORD
 from tests.conftest import PG_ADMIN_URL, login
@@ -196,6 +196,15 @@ def test_load_check_runs_at_a_tiny_size(demo_db, tmp_path):
     assert not report.errors and not report.refused_saves
     assert all(report.timings[kind] for kind in ("login", "overview", "tasks", "save"))
     assert report.acknowledged and report.acknowledged <= report.present
+
+
+def test_load_check_runs_on_a_tiny_synthetic_province(empty_db, tmp_path):
+    password = load_synthetic_database(empty_db.url, 40, 3)
+    with gunicorn(empty_db.url, tmp_path / "gunicorn.log", env=UNLIMITED_WRITES) as base:
+        report = run_load(base, empty_db.url, users=3, seconds=2, password=password)
+    assert not report.errors and not report.refused_saves
+    assert {note.split()[1] for note in report.acknowledged} == {"u0", "u1", "u2"}  # every user saved
+    assert report.acknowledged <= report.present
 
 
 # ---- Backups ---------------------------------------------------------------------------------------

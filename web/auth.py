@@ -33,6 +33,7 @@ from services.accounts.users import (
     MIN_PASSWORD_LENGTH,
     authenticate,
     change_password,
+    check_password,
     dummy_password_hash,
     end_sessions,
     needs_new_password,
@@ -244,8 +245,10 @@ def login():
         return render_template_string(LOGIN_PAGE, message="", username="", action=action)
     username = request.form.get("username", "")[:80]
     password = request.form.get("password", "")[:MAX_PASSWORD_LENGTH]
+    with db().read() as session:  # the full-cost hash outside any write: it holds no lock
+        checked = check_password(session, username, password)
     with db().write() as session:
-        result = authenticate(session, username, password, request.remote_addr)
+        result = authenticate(session, username, password, request.remote_addr, checked)
         actor = actor_from_user(result.user) if result.user else None
         must_change = actor is not None and needs_new_password(result.user, _demo_mode())
     if actor is None:

@@ -120,17 +120,39 @@ class LoginResult:
     message: str = ""
 
 
-def authenticate(session: Session, username: str, password: str, address: str | None = None) -> LoginResult:
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A password checked against the hash stored for a name, before any write transaction: the
+    full-cost hash must not hold SQLite's write lock (every other save would wait on it)."""
+
+    stored_hash: str | None
+    ok: bool
+
+
+def check_password(session: Session, username: str, password: str) -> PasswordCheck:
+    """Read the name's hash (or the dummy's, for an unknown name: same cost) and check the password.
+    Call it in a read unit of work; the hashing itself touches no database."""
+    stored = session.scalar(select(User.password_hash).where(User.username == (username or "").strip().lower()))
+    return PasswordCheck(stored, check_password_hash(stored or dummy_password_hash(), password or ""))
+
+
+def authenticate(session: Session, username: str, password: str, address: str | None = None,
+                 checked: PasswordCheck | None = None) -> LoginResult:
     """Check a password, counting failures per account and per client address in the database.
 
     Unknown user, wrong password, locked account or address and inactive account all give the
-    same message after the same work: exactly one password check of the same cost.
+    same message after the same work: exactly one password check of the same cost. `checked` is
+    that check made before this (write) transaction; it is used only if the hash it read is still
+    the stored one (a password changed meanwhile is checked again here).
     """
     name = (username or "").strip().lower()
     moment = now()
     account, place = throttle.account_key(name), throttle.address_key(address)
     user = session.scalar(select(User).where(User.username == name))
-    password_ok = check_password_hash(user.password_hash if user else dummy_password_hash(), password or "")
+    if checked is not None and checked.stored_hash == (user.password_hash if user else None):
+        password_ok = checked.ok
+    else:
+        password_ok = check_password_hash(user.password_hash if user else dummy_password_hash(), password or "")
     locked = throttle.locked_keys(session, [account, place], moment)
     if user is None or not user.active or locked or not password_ok:
         # A locked address is turned away uncounted (it cannot go on locking accounts); a lock is

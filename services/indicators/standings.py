@@ -7,6 +7,7 @@ row per indicator; services.indicators.achievement, the one place the rules live
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, ChangeLog, Indicator, IndicatorAgency, IndicatorValue, Plan, Section, User
+from models.figures import INDICATORS
 from services.accounts.permissions import (
     Actor,
     NotAllowed,
@@ -25,9 +27,11 @@ from services.accounts.permissions import (
     can_report_indicator,
     sees_province,
 )
+from services.common.clock import today
 from services.common.inputs import strict_int
 from services.common.queries import change_phrase, vn_date
 from services.common.text import matches
+from services.reporting.stored import Codec, stored
 from services.indicators.achievement import (
     ASSESSMENT_LABELS,
     BAND_LABELS,
@@ -123,9 +127,18 @@ def tally(bands: Iterable[Band]) -> dict[Band, int]:
     return {band: counted.get(band, 0) for band in Band}
 
 
+BANDS_CODEC = Codec(lambda bands: json.dumps({band.value: n for band, n in bands.items()}),
+                    lambda text: {Band(band): n for band, n in json.loads(text).items()})
+
+
 def band_counts(session: Session, plan: Plan, day: date) -> dict[Band, int]:
     """How many of the plan's targets stand in each band as of `day` (columns only: the overview
-    and the command line need no rows)."""
+    and the command line need no rows). Stored (services.reporting.stored)."""
+    return stored(session, plan.id, day, today(), INDICATORS, "bands", lambda: _band_counts(session, plan, day),
+                  BANDS_CODEC)
+
+
+def _band_counts(session: Session, plan: Plan, day: date) -> dict[Band, int]:
     latest = _latest_values(plan.id, day)
     rows = session.execute(
         select(Indicator.target_text, Indicator.higher_is_better, IndicatorValue.value_text,

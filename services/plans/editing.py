@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from models import Agency, Assignment, ChangeLog, Plan, Province, Section, Task, TaskCoordinator, TaskDeadline, User
@@ -335,7 +335,8 @@ def _apply_lead_moves(session: Session, task: Task, moves: _LeadMoves, day: date
 
 def _replace_coordinators(session: Session, task: Task, agencies: list[Agency]) -> None:
     """Coordinators are kept as named (groups unexpanded); the change log has their text."""
-    session.execute(delete(TaskCoordinator).where(TaskCoordinator.task_id == task.id))
+    session.execute(delete(TaskCoordinator).where(TaskCoordinator.task_id == task.id)
+                    .execution_options(figures_unaffected=True))
     for agency_id in dict.fromkeys(a.id for a in agencies):
         session.add(TaskCoordinator(task_id=task.id, agency_id=agency_id))
 
@@ -388,9 +389,9 @@ def edit_task(session: Session, actor: Actor, task_id: Any, version: Any, raw: M
     if deadline is not None:
         changes |= {"deadline_text": deadline.text, "due_date": deadline.due_date,
                     "deadline_kind": deadline.kind.value}
-        session.execute(update(TaskDeadline).where(TaskDeadline.task_id == task.id, TaskDeadline.valid_to.is_(None))
-                        .values(deadline_text=deadline.text, due_date=deadline.due_date,
-                                deadline_kind=deadline.kind.value))
+        for row in session.scalars(select(TaskDeadline).where(TaskDeadline.task_id == task.id,
+                                                              TaskDeadline.valid_to.is_(None))):
+            row.deadline_text, row.due_date, row.deadline_kind = deadline.text, deadline.due_date, deadline.kind.value
     changed = apply_changes(session, "task", task, changes, when=when, recorded_at=when, user_id=actor.id)
     if not changed:  # leads move only when their text changed, which is a change of the task
         return SaveResult(Outcome.UNCHANGED, task.version, "Không có thay đổi nào để lưu.")
@@ -409,7 +410,7 @@ def _position_in(session: Session, plan: Plan, section_id: int) -> int:
                                                                  Task.section_id.in_(earlier))) or 0
     # Core, not ORM: positions are layout, not a change of the tasks people edit (no version bump).
     session.execute(Task.__table__.update().where(Task.plan_id == plan.id, Task.position > last)
-                    .values(position=Task.position + 1))
+                    .values(position=Task.position + 1).execution_options(figures_unaffected=True))
     return last + 1
 
 

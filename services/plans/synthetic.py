@@ -56,9 +56,11 @@ class SyntheticSummary:
     indicator_values: int = 0
 
 
-def _insert(session: Session, model, rows: list[dict]) -> None:
+def _insert(session: Session, model, rows: list[dict], plan_id: int | None) -> None:
+    """Bulk insert; the rows belong to `plan_id` (None: a new province's agencies, in no figure yet)."""
+    options = {"figures_plan": plan_id} if plan_id is not None else {"figures_unaffected": True}
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(model), rows[start:start + BATCH])
+        session.execute(insert(model).execution_options(**options), rows[start:start + BATCH])
 
 
 def _next_state(rng: random.Random, status: str, progress: int) -> tuple[str, int]:
@@ -91,7 +93,7 @@ def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int,
          "name_key": name_key(f"Đơn vị mô phỏng {i}"), "kind": "department" if i % 3 else "commune",
          "is_demo": True, "active": True}
         for i in range(1, agencies + 1)
-    ])
+    ], None)
     agency_ids = list(session.scalars(select(Agency.id).where(Agency.province_id == province.id).order_by(Agency.id)))
     starts_on = date(year, 1, 1)
     plan = Plan(province_id=province.id, year=year, title=f"Kế hoạch mô phỏng {tasks} nhiệm vụ (seed {seed})",
@@ -102,7 +104,8 @@ def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int,
     _insert(session, Section, [{"plan_id": plan.id, "appendix": "tasks", "code": code, "title": title,
                                 "position": i}
                                for i, (code, title) in enumerate(zip(
-                                   ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"], SECTION_TITLES))])
+                                   ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"], SECTION_TITLES))],
+            plan.id)
     section_ids = list(session.scalars(select(Section.id).where(Section.plan_id == plan.id).order_by(Section.position)))
 
     task_rows = []
@@ -114,15 +117,16 @@ def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int,
             "deadline_text": deadline.text, "due_date": deadline.due_date, "deadline_kind": deadline.kind.value,
             "expected_product": "Sản phẩm mô phỏng",
         })
-    _insert(session, Task, task_rows)
+    _insert(session, Task, task_rows, plan.id)
     task_ids = list(session.scalars(select(Task.id).where(Task.plan_id == plan.id).order_by(Task.position)))
-    session.execute(Task.__table__.update().where(Task.plan_id == plan.id).values(root_id=Task.id))
+    session.execute(Task.__table__.update().where(Task.plan_id == plan.id).values(root_id=Task.id)
+                    .execution_options(figures_plan=plan.id))
 
     _insert(session, Assignment, [
         {"task_id": task_id, "agency_id": agency_id, "status": Status.NOT_STARTED.value, "progress": 0,
          "result": "", "delay_reason": "", "note": "", "review_state": "none", "version": 1}
         for task_id in task_ids for agency_id in rng.sample(agency_ids, leads_per_task)
-    ])
+    ], plan.id)
     assignment_ids = list(session.scalars(select(Assignment.id).join(Task).where(Task.plan_id == plan.id)
                                           .order_by(Assignment.id)))
 
@@ -156,12 +160,12 @@ def make_synthetic(session: Session, *, tasks: int, agencies: int, updates: int,
         if version > 1:
             finals.append({"row_id": assignment_id, "status": status, "progress": progress, "completed_on": completed,
                            "updated_at": valid_from, "version": version})
-    _insert(session, AssignmentState, states)
-    _insert(session, ChangeLog, logs)
+    _insert(session, AssignmentState, states, plan.id)
+    _insert(session, ChangeLog, logs, plan.id)
     table = Assignment.__table__
     for start in range(0, len(finals), BATCH):
-        session.execute(table.update().where(table.c.id == bindparam("row_id")),
-                        finals[start:start + BATCH])
+        session.execute(table.update().where(table.c.id == bindparam("row_id"))
+                        .execution_options(figures_plan=plan.id), finals[start:start + BATCH])
 
     values = _indicators(session, rng, plan, agency_ids, indicators, until) if indicators else 0
 
@@ -184,7 +188,7 @@ def _indicators(session: Session, rng: random.Random, plan: Plan, agency_ids: li
     """`count` indicators in six sections, each monitored by one agency, valued every month so far."""
     _insert(session, Section, [{"plan_id": plan.id, "appendix": "indicators", "code": code, "title": title,
                                 "position": i} for i, (code, title) in enumerate(zip(
-                                    ["I", "II", "III", "IV", "V", "VI"], SECTION_TITLES[2:8]), 1)])
+                                    ["I", "II", "III", "IV", "V", "VI"], SECTION_TITLES[2:8]), 1)], plan.id)
     section_ids = list(session.scalars(select(Section.id).where(
         Section.plan_id == plan.id, Section.appendix == "indicators").order_by(Section.position)))
     rows = []
@@ -194,11 +198,11 @@ def _indicators(session: Session, rng: random.Random, plan: Plan, agency_ids: li
                      "stt": str(i), "position": i, "name": f"Chỉ tiêu mô phỏng số {i}", "unit": "%",
                      "baseline_text": baseline, "target_text": target, "lead_text": "", "monitor_text": "",
                      "higher_is_better": not target.startswith("Dưới"), "version": 1})
-    _insert(session, Indicator, rows)
+    _insert(session, Indicator, rows, plan.id)
     indicators = session.execute(select(Indicator.id, Indicator.target_text).where(
         Indicator.plan_id == plan.id).order_by(Indicator.position)).all()
     _insert(session, IndicatorAgency, [{"indicator_id": indicator_id, "agency_id": rng.choice(agency_ids),
-                                        "role": "monitor"} for indicator_id, _ in indicators])
+                                        "role": "monitor"} for indicator_id, _ in indicators], plan.id)
     months = [m for m in range(1, 13) if date(plan.year, m, 1) <= until.date()]
     values = []
     for indicator_id, target in indicators:
@@ -207,7 +211,7 @@ def _indicators(session: Session, rng: random.Random, plan: Plan, agency_ids: li
             values.append({"indicator_id": indicator_id, "period": period.key, "period_end": period.end,
                            "value_text": _monthly_value(rng, target), "is_estimate": rng.random() < 0.2,
                            "assessment": None, "source_note": "", "updated_at": until, "version": 1})
-    _insert(session, IndicatorValue, values)
+    _insert(session, IndicatorValue, values, plan.id)
     return len(values)
 
 

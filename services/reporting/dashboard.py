@@ -4,6 +4,7 @@ module chooses dates, words and the rows behind each number.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -13,10 +14,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
+from models.figures import TASKS
 from services.common import clock
 from services.common.queries import vn_date
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.periods import Period, parse_period, periods_of_year
+from services.reporting.stored import Codec, stored
 from services.reporting.rollup import (
     NOT_DONE_REVIEWS,
     Counts,
@@ -237,39 +240,59 @@ class Board:
     every_band: int = 0  # the total whichever band is chosen (a quarterly report missing is overdue in no band)
 
 
+BOARD_CODEC = Codec(lambda board: json.dumps([board.rows, board.total, board.bands, board.every_band],
+                                             ensure_ascii=False),
+                    lambda text: Board(*json.loads(text)))
+
+
 def overdue_board(session: Session, plan: Plan, day: date, today: date, category: str = "overdue",
                   section_id: int | None = None, agency_id: int | None = None, band: int | None = None) -> Board:
     """Every assignment overdue (or due soon) at the end of `day`, oldest first, with who, how
     late and why, by the deadline in force that day; `band` (an index of OVERDUE_BANDS) keeps one
-    age band's rows and total. The reasons are today's: the change log keeps earlier ones."""
+    age band's rows and total. The reasons are today's (the change log keeps earlier ones), so they
+    are read afresh; the rest is stored (services.reporting.stored)."""
+    band = band if category == "overdue" and band is not None and 0 <= band < len(OVERDUE_BANDS) else None
+    board = stored(session, plan.id, as_of_for(day, today), today, TASKS,
+                   f"board:{category}:{section_id or ''}:{agency_id or ''}:{day if day >= today else ''}"
+                   f":{'' if band is None else band}",
+                   lambda: _overdue_board(session, plan, day, today, category, section_id, agency_id, band),
+                   BOARD_CODEC)
+    reasons = dict(session.execute(select(Assignment.id, Assignment.delay_reason)
+                                   .where(Assignment.id.in_([int(row["row_id"]) for row in board.rows]))).all())
+    for row in board.rows:
+        row["delay_reason"] = reasons.get(int(row["row_id"]), "")
+    return board
+
+
+def _overdue_board(session: Session, plan: Plan, day: date, today: date, category: str,
+                   section_id: int | None, agency_id: int | None, band: int | None) -> Board:
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
+    # Straight from the counted parts (they carry task, agency and section): no join back to the
+    # assignments, and the totals need no join at all (checked against both databases' query plans).
     query = (
-        select(Assignment.id, Assignment.agency_id, Assignment.delay_reason, Task.stt, Task.title,
+        select(counted.c.assignment_id.label("id"), counted.c.agency_id, Task.stt, Task.title,
                counted.c.deadline_text, counted.c.due_date, Agency.name.label("agency"), counted.c.status,
                counted.c.last_update)
-        .join(counted, counted.c.assignment_id == Assignment.id)
-        .join(Task, Task.id == Assignment.task_id)
-        .join(Agency, Agency.id == Assignment.agency_id)
+        .join(Task, Task.id == counted.c.task_id)
+        .join(Agency, Agency.id == counted.c.agency_id)
     )
     count_query = select(func.count(), *(
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
         for condition in _band_conditions(counted.c.due_date, day)
-    )).select_from(counted).join(Assignment, Assignment.id == counted.c.assignment_id).join(
-        Task, Task.id == Assignment.task_id)
+    )).select_from(counted)
     filters = []
     if section_id is not None:
-        filters.append(Task.section_id == section_id)
+        filters.append(counted.c.section_id == section_id)
     if agency_id is not None:
-        filters.append(Assignment.agency_id == agency_id)
+        filters.append(counted.c.agency_id == agency_id)
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
-    banded = category == "overdue" and band is not None and 0 <= band < len(OVERDUE_BANDS)
-    if banded:
+    if band is not None:
         query = query.where(_band_conditions(counted.c.due_date, day)[band])
     # Oldest deadline first: the longest overdue, or the soonest due.
     rows = session.execute(query.order_by(counted.c.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
     every_band, *band_counts = session.execute(count_query).one()
-    total = band_counts[band] if banded else every_band
+    total = every_band if band is None else band_counts[band]
     result = []
     for row in rows:
         days = (day - row.due_date).days if row.due_date else 0
@@ -279,7 +302,7 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
             "due_date": vn_date(row.due_date), "days": days if category == "overdue" else -days,
             "band": overdue_band(days) if category == "overdue" and days > 0 else "",
             "status": STATUS_LABELS[Status(row.status)], "last_update": vn_date(row.last_update),
-            "delay_reason": row.delay_reason,
+            "delay_reason": "",  # today's, filled in by overdue_board
         })
     bands = dict(zip([label for _, label in OVERDUE_BANDS], map(int, band_counts))) if category == "overdue" else {}
     return Board(result, int(total), bands, int(every_band))
@@ -306,11 +329,22 @@ COMPLIANCE_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing
                      "not_owed": "Không phải nộp"}
 
 
+COMPLIANCE_CODEC = Codec(
+    lambda table: json.dumps([[[p.kind, p.year, p.number] for p in table.periods], table.rows], ensure_ascii=False),
+    lambda text: (lambda periods, rows: Compliance([Period(*p) for p in periods], rows))(*json.loads(text)))
+
+
 def compliance(session: Session, plan: Plan, today: date) -> Compliance:
     """For each reporting period so far and each agency that owed or made its report: on time, late
     or not at all. An agency owes a period's report when, on the report's deadline day, it leads an
     assignment in force then (rollup's rules): a task withdrawn or a lead ended before the deadline
-    owes nothing from that period on, and a lead that starts after it owes from the next period."""
+    owes nothing from that period on, and a lead that starts after it owes from the next period.
+    Today's, kept until the plan changes (services.reporting.stored)."""
+    return stored(session, plan.id, None, today, TASKS, "compliance", lambda: _compliance(session, plan, today),
+                  COMPLIANCE_CODEC)
+
+
+def _compliance(session: Session, plan: Plan, today: date) -> Compliance:
     kind = "month" if plan.reporting_cadence == "monthly" else "quarter"
     periods = list(reversed(periods_of(plan, kind, today)))
     deadlines = [period.deadline(plan.report_deadline_day) for period in periods]

@@ -22,6 +22,7 @@ Rules (DOMAIN.md), each stated once here (the review's in `awaiting_review` and 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,9 +33,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from models import Agency, Assignment, AssignmentState, Plan, Section, Task, TaskDeadline
+from models.figures import TASKS
 from services.common.clock import today
 from services.plans.deadlines import DeadlineKind, quarter_end
 from services.plans.statuses import STATUS_LABELS, Status
+from services.reporting.stored import Codec, stored
 
 GROUPINGS = ("plan", "section", "agency")
 COUNT_KEYS = ("total", "done", "done_on_time", "done_late", "in_progress", "not_started",
@@ -46,6 +49,7 @@ DATED_KINDS = (DeadlineKind.ONE_OFF.value, DeadlineKind.MULTI_YEAR.value,
 # it waits for review.
 NOT_DONE_REVIEWS = ("returned", "resubmitted")
 AWAITING_REVIEW = ("none", "resubmitted")
+SCOPED_PROGRESS_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,17 @@ class GroupCounts:
 
     def as_dict(self) -> dict:
         return {"key": self.key, "name": self.name, **self.counts.as_dict()}
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+COUNTS_CODEC = Codec(lambda counts: json.dumps(counts.as_dict()), lambda text: Counts(**json.loads(text)))
+GROUPS_CODEC = Codec(
+    lambda groups: json.dumps([[g.key, g.name, g.counts.as_dict(), g.last_update.isoformat() if g.last_update else None]
+                               for g in groups], ensure_ascii=False),
+    lambda text: [GroupCounts(key, name, Counts(**counts), _moment(last)) for key, name, counts, last in json.loads(text)])
 
 
 def report_sentence(counts: Counts, noun: str = "nhiệm vụ") -> str:
@@ -108,12 +123,16 @@ def assignment_in_force(day: date):
     return or_(Assignment.ended_on.is_(None), Assignment.ended_on > day)
 
 
-def tasks_in_force(plan: Plan, as_of: date | None = None, *, counted_only: bool = True):
+def tasks_in_force(plan: Plan, as_of: date | None = None, *, counted_only: bool = True,
+                   roots: list[int] | None = None):
     """Every task of the plan (sub-items too) that counts at the end of `as_of` (None: today), with
     the deadline in force that day: due_date, kind, deadline_text. `counted_only=False` keeps the
-    tasks that do not count that day (added later, withdrawn)."""
+    tasks that do not count that day (added later, withdrawn); `roots` keeps only those top-level
+    tasks and their sub-items."""
     columns = [Task.id.label("task_id"), Task.root_id, Task.parent_id, Task.section_id]
     counted = [task_in_force(as_of or today())] if counted_only else []
+    if roots is not None:
+        counted.append(or_(Task.root_id.in_(roots), Task.id.in_(roots)))
     if as_of is None:
         return (select(*columns, Task.due_date, Task.deadline_kind.label("kind"), Task.deadline_text)
                 .where(Task.plan_id == plan.id, *counted).subquery("tasks_in_force"))
@@ -133,13 +152,15 @@ def tasks_in_force(plan: Plan, as_of: date | None = None, *, counted_only: bool 
     )
 
 
-def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int] | None = None):
+def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int] | None = None,
+                       roots: list[int] | None = None):
     """One row per assignment that counts: its status as of the date (or now), last update and its
     task's deadline then. Given `assignment_ids`, exactly those, whether they count or not (a form
-    opened before its task was withdrawn is still judged by the same rules)."""
-    tasks = tasks_in_force(plan, as_of, counted_only=assignment_ids is None)
+    opened before its task was withdrawn is still judged by the same rules); given `roots`, only
+    the parts of those top-level tasks."""
+    tasks = tasks_in_force(plan, as_of, counted_only=assignment_ids is None, roots=roots)
     chosen = assignment_in_force(as_of or today()) if assignment_ids is None else Assignment.id.in_(assignment_ids)
-    task_columns = [tasks.c.root_id, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text]
+    task_columns = [tasks.c.root_id, tasks.c.section_id, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text]
     if as_of is None:
         return (
             select(
@@ -226,9 +247,10 @@ def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Sele
     )
 
 
-def _task_units(plan: Plan, as_of: date | None):
-    """Top-level tasks that count, with their rolled-up status (the sub-item rule) and dates."""
-    states = _assignment_states(plan, as_of)
+def _task_units(plan: Plan, as_of: date | None, roots: list[int] | None = None):
+    """Top-level tasks that count (given `roots`, those of them), with their rolled-up status (the
+    sub-item rule) and dates."""
+    states = _assignment_states(plan, as_of, roots=roots)
     parts = (
         select(
             states.c.root_id,
@@ -246,7 +268,7 @@ def _task_units(plan: Plan, as_of: date | None):
         (or_(parts.c.n_parts.is_(None), parts.c.n_not_started == parts.c.n_parts), Status.NOT_STARTED.value),
         else_=Status.IN_PROGRESS.value,
     )
-    tasks = tasks_in_force(plan, as_of)
+    tasks = tasks_in_force(plan, as_of, roots=roots)
     return (
         select(
             tasks.c.task_id, tasks.c.section_id, rolled.label("status"),
@@ -266,8 +288,9 @@ def _assignment_units(plan: Plan, as_of: date | None, assignment_ids: list[int] 
                      else_=states.c.status)
     return (
         select(
-            states.c.assignment_id, states.c.agency_id, effective.label("status"), states.c.completed_on,
-            states.c.due_date, states.c.kind, states.c.deadline_text, states.c.last_update,
+            states.c.assignment_id, states.c.task_id, states.c.agency_id, states.c.section_id,
+            effective.label("status"), states.c.completed_on, states.c.due_date, states.c.kind,
+            states.c.deadline_text, states.c.last_update,
         )
         .subquery("units")
     )
@@ -313,11 +336,12 @@ def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
 
 
 def assignments_counted(plan: Plan, category: str, as_of: date | None = None) -> Select:
-    """Ids, effective status, last update and deadline then (due_date, deadline_text) of the
-    assignments behind `agency_rollup(...)[category]`."""
+    """Ids (with task, agency and section), effective status, last update and deadline then
+    (due_date, deadline_text) of the assignments behind `agency_rollup(...)[category]`."""
     units = _assignment_units(plan, as_of)
-    return select(units.c.assignment_id, units.c.status, units.c.last_update, units.c.due_date,
-                  units.c.deadline_text).where(_category(units, plan, as_of or today(), category))
+    return select(units.c.assignment_id, units.c.task_id, units.c.agency_id, units.c.section_id, units.c.status,
+                  units.c.last_update, units.c.due_date, units.c.deadline_text) \
+        .where(_category(units, plan, as_of or today(), category))
 
 
 class Situation(StrEnum):
@@ -383,12 +407,13 @@ class TaskProgress:
 
 
 def task_progress(session: Session, plan: Plan, task_ids: Iterable[int]) -> dict[int, TaskProgress]:
-    """The rolled-up status of top-level tasks, e.g. a group task: 3 of 15 member agencies done."""
-    units = _task_units(plan, None)
-    rows = session.execute(
-        select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done)
-        .where(units.c.task_id.in_(list(task_ids)))
-    )
+    """The rolled-up status of top-level tasks, e.g. a group task: 3 of 15 member agencies done.
+    Only those tasks' parts are read (an agency's grid labels ~100 rows of a 100 000-part plan)."""
+    wanted = list(task_ids)
+    # Beyond a screenful, the whole plan in one pass beats a huge IN list (SQLite caps parameters).
+    units = _task_units(plan, None, wanted if len(wanted) <= SCOPED_PROGRESS_LIMIT else None)
+    rows = session.execute(select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done)
+                           .where(units.c.task_id.in_(wanted)))
     return {r.task_id: TaskProgress(Status(r.status), int(r.n_parts), int(r.n_done)) for r in rows}
 
 
@@ -399,7 +424,13 @@ def _row_counts(row) -> Counts:
 def plan_rollup(session: Session, plan: Plan, as_of: date | None = None,
                 due_between: tuple[date, date] | None = None) -> Counts:
     """Counts of the plan's top-level tasks, now (as_of None) or at the end of `as_of`; with
-    `due_between`, only the tasks due in that window (a quarter's own view)."""
+    `due_between`, only the tasks due in that window (a quarter's own view). Stored (services.reporting.stored)."""
+    kind = "plan" if due_between is None else f"plan:{due_between[0]}:{due_between[1]}"
+    return stored(session, plan.id, as_of, today(), TASKS, kind,
+                  lambda: _plan_rollup(session, plan, as_of, due_between), COUNTS_CODEC)
+
+
+def _plan_rollup(session: Session, plan: Plan, as_of: date | None, due_between: tuple[date, date] | None) -> Counts:
     units = _task_units(plan, as_of)
     query = _classified_counts(units, [], plan, as_of or today()).select_from(units)
     if due_between is not None:
@@ -408,6 +439,11 @@ def plan_rollup(session: Session, plan: Plan, as_of: date | None = None,
 
 
 def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
+    return stored(session, plan.id, as_of, today(), TASKS, "section", lambda: _section_rollup(session, plan, as_of),
+                  GROUPS_CODEC)
+
+
+def _section_rollup(session: Session, plan: Plan, as_of: date | None) -> list[GroupCounts]:
     units = _task_units(plan, as_of)
     counts = _classified_counts(units, [units.c.section_id], plan, as_of or today()) \
         .select_from(units).group_by(units.c.section_id).subquery("counts")
@@ -423,6 +459,11 @@ def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> l
 def agency_rollup(session: Session, plan: Plan, as_of: date | None = None,
                   agency_id: int | None = None) -> list[GroupCounts]:
     """Counts of each agency's own assignments (a group task counts once per member)."""
+    return stored(session, plan.id, as_of, today(), TASKS, f"agency:{agency_id or ''}",
+                  lambda: _agency_rollup(session, plan, as_of, agency_id), GROUPS_CODEC)
+
+
+def _agency_rollup(session: Session, plan: Plan, as_of: date | None, agency_id: int | None) -> list[GroupCounts]:
     units = _assignment_units(plan, as_of)
     counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()).select_from(units)
     if agency_id is not None:
@@ -471,6 +512,11 @@ class ReviewCounts:
 def review_counts(session: Session, plan: Plan, as_of: date | None = None) -> ReviewCounts:
     """The plan's top-level tasks by review, now (as_of None) or at the end of `as_of`: the state
     rows carry each review from the report it judges (services.tasks.history.apply_review)."""
+    return stored(session, plan.id, as_of, today(), TASKS, "review", lambda: _review_counts(session, plan, as_of),
+                  Codec(lambda counts: json.dumps(counts.as_dict()), lambda text: ReviewCounts(**json.loads(text))))
+
+
+def _review_counts(session: Session, plan: Plan, as_of: date | None) -> ReviewCounts:
     states = _assignment_states(plan, as_of)
     done = states.c.status == Status.DONE.value
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Assignment, AssignmentState, ChangeLog
@@ -113,11 +113,10 @@ def _report(session: Session, assignment: Assignment, when: datetime, user_id: i
     """An agency's report at `when`: who and when on the row, and the state interval it opens."""
     assignment.updated_at = when
     assignment.updated_by_id = user_id
-    session.execute(
-        update(AssignmentState)
-        .where(AssignmentState.assignment_id == assignment.id, AssignmentState.valid_to.is_(None))
-        .values(valid_to=when)
-    )
+    # Through the unit of work, not a bulk UPDATE: the figures' hook (models.figures) sees each row.
+    for state in _states(session, assignment):
+        if state.valid_to is None:
+            state.valid_to = when
     session.add(AssignmentState(
         assignment_id=assignment.id, valid_from=when, valid_to=None,
         **{f: getattr(assignment, f) for f in STATE_FIELDS},
@@ -152,12 +151,16 @@ def apply_review(
             valid_from=effective_from, valid_to=across.valid_to, reported_at=across.reported_at or across.valid_from))
         across.valid_to = effective_from
         session.flush()
-    session.execute(
-        update(AssignmentState)
-        .where(AssignmentState.assignment_id == assignment.id, AssignmentState.valid_from >= effective_from)
-        .values(review_state=review_state)
-    )
+    for state in _states(session, assignment):
+        if state.valid_from >= effective_from:
+            state.review_state = review_state
     session.flush()
+
+
+def _states(session: Session, assignment: Assignment) -> list[AssignmentState]:
+    """Every state interval of the assignment (a few), by the as-of index: a condition on valid_to
+    here makes SQLite pick the valid_to index and read every open interval of every plan."""
+    return list(session.scalars(select(AssignmentState).where(AssignmentState.assignment_id == assignment.id)))
 
 
 def history_of(session: Session, entity: str, entity_id: int) -> list[ChangeLog]:
