@@ -8,7 +8,7 @@ from callbacks.guard import READ_ANY_ROLE, guarded_callback
 from callbacks.selector import linked_plan, url_plan
 from layouts import home
 from models import Database
-from services.accounts.permissions import Actor
+from services.accounts.permissions import READ_ALL_ROLES, Actor
 from services.common.clock import today
 from services.common.queries import agency_name
 from services.indicators.standings import due_indicators
@@ -18,7 +18,8 @@ from services.tasks.review import returned_tasks
 
 def load_home(actor: Actor, db: Database, _ready, search):
     """Returns (title, sentence, tiles, agency section) for the URL's plan: the agency part only for
-    an agency user's own."""
+    an agency user's own. The tiles link to the lists behind them for the roles that may read them
+    (an agency's user cannot open the province's lists; its own counts link to its task list)."""
     with db.read() as session:
         plan = url_plan(session, actor, search)
         if plan is None:
@@ -33,7 +34,9 @@ def load_home(actor: Actor, db: Database, _ready, search):
                                               (due.period.label, due.reported, len(due.rows)) if due else None,
                                               linked_plan(plan, search),
                                               returned_tasks(session, actor, plan, actor.agency_id))
-        return plan.title, report_sentence(counts), home.tiles(counts.as_dict()), agency_part
+        linked = linked_plan(plan, search)
+        tiles = home.tiles(counts.as_dict(), linked, linked=actor.role in READ_ALL_ROLES)
+        return plan.title, report_sentence(counts), tiles, agency_part
 
 
 def register(app: Dash) -> None:

@@ -22,7 +22,7 @@ from services.common.clock import today
 from services.common.inputs import id_from_text, strict_int
 from services.common.queries import plan_sections, vn_date
 from services.common.saving import Outcome
-from services.common.text import fold
+from services.common.text import search_words
 from services.indicators.achievement import ASSESSMENT_LABELS, Band
 from services.indicators.standings import (
     TableFilter,
@@ -72,7 +72,7 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, 
         linked = linked_plan(plan, search)
     current = tally(Band(row["band"]) for row in rows)
     mine = {row["id"] for row in rows if row["own"]}
-    table_filter = TableFilter(fold(text) if isinstance(text, str) else "", id_from_text(section),
+    table_filter = TableFilter(search_words(text), id_from_text(section),
                                band_from(band), mine if own is True and actor.is_agency else None)
     shown = [{k: v for k, v in row.items() if k not in ("search", "own")} for row in rows if table_filter.keeps(row)]
     missing = sum(row["missing"] for row in reporting)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from callbacks import selector
 from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
-from callbacks.selector import chosen, linked_plan, province_plan
+from callbacks.selector import chosen, linked_plan, province_plan, query
+from layouts import home as home_view
 from layouts import indicators as indicator_view
 from layouts import overview as view
 from layouts import tasks as tasks_view
@@ -42,13 +43,19 @@ from services.publication.closing import (
 )
 from services.publication.content import ReportContent, TaskLine, gather, section_parts
 from services.publication.report import marked, report_file
+from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.dashboard import (
     CATEGORY_LABELS,
     Selection,
     as_of_for,
     completion_series,
     compliance,
+    days_late,
+    drill_row_id,
     overdue_board,
+    part_agency,
+    parts_to_open,
+    roots_of,
     tasks_behind,
 )
 from services.reporting.periods import parse_period, period_containing
@@ -192,8 +199,9 @@ def export(actor: Actor, db: Database, _excel, _word, kind, period_key, day, sea
 
 
 def _published_lines(content: ReportContent, category: str, due_between: tuple[date, date] | None,
-                     section_code: str | None) -> list[dict]:
-    """The published tasks behind one published number, as the drill-down grid's rows."""
+                     section_code: str | None, opened: dict[int, int]) -> list[dict]:
+    """The published tasks behind one published number, as the drill-down grid's rows (days late
+    at the published day, the result or reason as published; a click opens today's part)."""
     def kept(line: TaskLine) -> bool:
         if section_code is not None and line.section != section_code:
             return False
@@ -202,9 +210,11 @@ def _published_lines(content: ReportContent, category: str, due_between: tuple[d
         due = parse_date(line.due_date) if line.due_date else None
         return due is not None and due_between[0] <= due <= due_between[1]
 
-    return [{"id": line.task_id, "row_id": str(line.task_id), "stt": line.stt, "section": line.section,
-             "title": line.title, "lead": line.lead, "deadline_text": line.deadline_text,
-             "due_date": line.due_date, "status": line.status}
+    return [{"id": line.task_id, "row_id": drill_row_id(line.task_id, opened.get(line.task_id)), "stt": line.stt,
+             "section": line.section, "title": line.title, "lead": line.lead, "deadline_text": line.deadline_text,
+             "due_date": line.due_date, "status": line.status, "last_update": "", "reason": line.result,
+             "days_late": days_late(parse_date(line.due_date) if line.due_date else None,
+                                    line.status == STATUS_LABELS[Status.DONE], content.day)}
             for line in content.tasks_in(category) if kept(line)]
 
 
@@ -221,8 +231,10 @@ def _drill(actor: Actor, db: Database, search, kind, period_key, selection: Sele
             codes = {row["id"]: section_parts(row["name"])[0] for row in published.content.sections}
             if section_id is not None and section_id not in codes:
                 raise PreventUpdate
+            opened = parts_to_open(session, plan, roots_of([line.task_id for line in
+                                                           published.content.tasks_in(category)]), now_day)
             rows = _published_lines(published.content, category, due_between,
-                                    codes[section_id] if section_id is not None else None)
+                                    codes[section_id] if section_id is not None else None, opened)
         else:
             rows = tasks_behind(session, plan, category, as_of_for(min(selection.day, now_day), now_day),
                                 due_between=due_between, section_id=section_id, agency_id=agency_id)
@@ -252,9 +264,38 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search
     if category not in CATEGORY_LABELS:
         with db.read() as session:
             linked = linked_plan(province_plan(session, actor, search), search)
-        return plan_href(tasks_view.PATH, linked, {"don-vi": agency_id}), no_update, no_update, no_update
+        return plan_href(tasks_view.PATH, linked, {tasks_view.AGENCY_PARAMETER: agency_id}), no_update, no_update, no_update
     return (no_update, *_drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category,
                                "đơn vị đã chọn", agency_id=agency_id))
+
+
+def open_drilled(actor: Actor, db: Database, cell, search):
+    """A row of the click-through list opens its task: the part its id names ("task-assignment"), in
+    the agency's workspace of the same plan (read-only for leaders; that page checks again). A part
+    not in the URL's plan opens nothing."""
+    row_id = cell.get("rowId") if isinstance(cell, dict) else None
+    assignment_id = id_from_text(row_id.partition("-")[2]) if isinstance(row_id, str) else None
+    if assignment_id is None:
+        raise PreventUpdate
+    with db.read() as session:
+        plan = province_plan(session, actor, search)
+        agency_id = part_agency(session, plan, assignment_id)
+        linked = linked_plan(plan, search)
+    if agency_id is None:
+        raise PreventUpdate
+    return plan_href(tasks_view.PATH, linked, {tasks_view.AGENCY_PARAMETER: agency_id,
+                                               tasks_view.ASSIGNMENT_PARAMETER: assignment_id})
+
+
+def drill_from_link(actor: Actor, db: Database, _options, kind, period_key, day, search):
+    """"/tong-hop?chi-tiet=done" (a home page tile): the list behind that count for the whole plan,
+    once the period is chosen. The URL's plan is checked first, whatever the link asks."""
+    with db.read() as session:
+        province_plan(session, actor, search)
+    category = query(search).get(home_view.DRILL_PARAMETER)
+    if category not in CATEGORY_LABELS:
+        raise PreventUpdate
+    return _drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category, "toàn kế hoạch")
 
 
 def _bump(refresh) -> int:
@@ -331,6 +372,26 @@ def register(app: Dash) -> None:
         app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-sections", "cellClicked"), *selector_states,
         prevent_initial_call=True,
     )(click_section)
+    guarded_callback(
+        app, READ_PROVINCE, *drill_outputs, Input(f"{PAGE}-period", "options"), *selector_states,
+        prevent_initial_call=True,
+    )(drill_from_link)
+    guarded_callback(
+        app, READ_PROVINCE, Output("url", "href", allow_duplicate=True), Input(f"{PAGE}-drill", "cellClicked"),
+        State("url", "search"), prevent_initial_call=True,
+    )(open_drilled)
+    # A list that opens below the fold comes into view, its title focused for keyboards and readers.
+    browser_callback(
+        app, """function(title) {
+            var box = document.getElementById('overview-drill-box');
+            var heading = document.getElementById('overview-drill-title');
+            if (box && title) {
+                box.scrollIntoView({block: 'start'});
+                if (heading) { heading.focus({preventScroll: true}); }
+            }
+            return title;
+        }""",
+        Output(f"{PAGE}-drill-shown", "data"), Input(f"{PAGE}-drill-title", "children"), prevent_initial_call=True)
     period_states = [State(f"{PAGE}-kind", "value"), State(f"{PAGE}-period", "value")]
     guarded_callback(
         app, PUBLISH,

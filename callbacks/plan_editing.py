@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
-from callbacks.selector import url_plan
+from callbacks.selector import plan_to_write, url_plan
 from layouts import plan_editing as view
 from models import Database
 from models.base import DatabaseBusy
@@ -192,9 +192,7 @@ def save_new_task(actor: Actor, db: Database, n_clicks, refresh, url_search, stt
         raise PreventUpdate
     try:
         with db.write() as session:
-            plan = url_plan(session, actor, url_search)
-            if plan is None:
-                raise NotAllowed("no plan")
+            plan = plan_to_write(session, actor, url_search)
             result = add_task(session, actor, plan, {"stt": stt, **_task_raw(values)})
     except PlanArchived as exc:
         return view.message(str(exc), "warning", form=ADD), True, no_update, False, no_update, no_update

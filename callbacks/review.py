@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.guard import Policy, guarded_callback, refuse
-from callbacks.selector import province_plan, url_plan
+from callbacks.selector import plan_to_write, province_plan
 from layouts import review as view
 from models import Database
 from models.base import DatabaseBusy
@@ -65,9 +65,7 @@ def _decide(decision, actor: Actor, db: Database, n_clicks, selected, comment, r
              for row in selected] if isinstance(selected, list) else []
     try:
         with db.write() as session:
-            plan = url_plan(session, actor, search)
-            if plan is None:
-                raise NotAllowed("no plan")
+            plan = plan_to_write(session, actor, search)
             result = decision(session, actor, plan, items, comment)
     except PlanArchived as exc:
         return view.message(str(exc), "warning"), no_update, no_update

@@ -43,6 +43,14 @@ def url_plan(session, actor: Actor, search) -> Plan | None:
         refuse(str(exc))
 
 
+def plan_to_write(session, actor: Actor, search) -> Plan:
+    """As `url_plan`, for a write: NotAllowed (the caller's logged 403) when there is no plan."""
+    plan = url_plan(session, actor, search)
+    if plan is None:
+        raise NotAllowed("no plan")
+    return plan
+
+
 def province_plan(session, actor: Actor, search) -> Plan:
     """As `url_plan`, for views with nothing to show without a plan: no update then."""
     plan = url_plan(session, actor, search)

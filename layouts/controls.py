@@ -62,6 +62,15 @@ def dialog(dialog_id: str, title, body, footer, title_id: str | None = None, **o
     ], id=dialog_id, labelledby=title_id, is_open=False, **options)
 
 
+def tasks_and_parts(page: str) -> html.P:
+    """The one sentence saying why a count of tasks and a count of agencies' parts differ, shown
+    wherever both appear (the home page's tiles and the overdue board, the overview's tiles and its
+    tables by agency and overdue list)."""
+    return html.P("Số nhiệm vụ đếm mỗi nhiệm vụ một lần; số phần việc đếm riêng từng cơ quan được giao (nhiệm vụ "
+                  "giao cho nhiều cơ quan có nhiều phần việc), nên số phần việc thường lớn hơn số nhiệm vụ.",
+                  className="small text-muted mb-0", id=f"{page}-parts-note")
+
+
 def history_table(rows: list[dict], table_id: str):
     """A change log as people read it: when, who, what, old → new."""
     if not rows:

@@ -1,12 +1,19 @@
-"""Home: the plan's rollup in the reports' wording and, for an agency, its own standing."""
+"""Home: the plan's rollup in the reports' wording and, for an agency, its own standing. Every
+count clicks through to what it counts: the province's tiles to the overview's list (overdue: the
+overdue board) for those who may read them, an agency's own counts to its task list."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts import tasks as tasks_view
+from layouts.controls import tasks_and_parts
 from layouts.indicators import PATH as INDICATORS_PATH
 from layouts.shell import plan_href
 from layouts.tasks import PATH as TASKS_PATH
+
+OVERVIEW_PATH, OVERDUE_PATH = "/tong-hop", "/qua-han"
+DRILL_PARAMETER = "chi-tiet"  # "/tong-hop?chi-tiet=done": the overview opens the list behind that count
 
 PAGE = "home"
 
@@ -27,21 +34,39 @@ def layout(**_kwargs) -> html.Div:
         dbc.Card(dbc.CardBody([
             html.H2("Tình hình thực hiện", className="h6 text-muted"),
             html.P(id=f"{PAGE}-sentence", className="fs-6 mb-3"),
-            dbc.Row(id=f"{PAGE}-tiles", className="g-2"),
+            dbc.Row(id=f"{PAGE}-tiles", className="g-2 mb-2"),
+            tasks_and_parts(PAGE),
         ]), className="mb-3"),
         html.Div(id=f"{PAGE}-agency-section"),
     ])
 
 
-def tiles(counts: dict[str, int]) -> list:
+def tile_href(key: str, plan_id: int | None) -> str:
+    """Where a province tile leads: the overdue board for "Quá hạn", else the overview's list of the
+    tasks it counts."""
+    if key == "overdue":
+        return plan_href(OVERDUE_PATH, plan_id)
+    return plan_href(OVERVIEW_PATH, plan_id, {DRILL_PARAMETER: key})
+
+
+def tiles(counts: dict[str, int], plan_id: int | None = None, linked: bool = False) -> list:
+    """The province's counts; links (`tile_href`) for those who may open the lists behind them."""
+    def body(key: str, label: str, color: str) -> list:
+        return [html.Div(label, className="small text-muted"),
+                html.Div(f"{counts[key]:02d}", className=f"fs-4 fw-bold text-{color}", id=f"{PAGE}-count-{key}")]
+
     return [
-        dbc.Col(dbc.Card(dbc.CardBody([
-            html.Div(label, className="small text-muted"),
-            html.Div(f"{counts[key]:02d}", className=f"fs-4 fw-bold text-{color}",
-                     id=f"{PAGE}-count-{key}"),
-        ])), xs=6, md=4, lg=2)
+        dbc.Col(dcc.Link(dbc.Card(dbc.CardBody(body(key, label, color)), className="cds-tile-link h-100"),
+                         href=tile_href(key, plan_id), id=f"{PAGE}-to-{key}", className="text-decoration-none",
+                         title=f"Xem danh sách: {label}") if linked
+                else dbc.Card(dbc.CardBody(body(key, label, color))), xs=6, md=4, lg=2)
         for key, label, color in COUNT_TILES
     ]
+
+
+def own_count(count: int, words: str, params: dict, plan_id: int | None, key: str) -> dcc.Link:
+    """One of an agency's own counts, leading to its task list showing exactly those."""
+    return dcc.Link(f"{count} {words}", href=plan_href(TASKS_PATH, plan_id, params), id=f"{PAGE}-own-{key}")
 
 
 def returned_card(rows: list[dict], plan_id: int | None) -> dbc.Card:
@@ -67,10 +92,16 @@ def agency_section(agency_name: str, counts: dict[str, int] | None,
     if counts is None:
         body = [html.P("Đơn vị chưa được giao nhiệm vụ chủ trì trong kế hoạch này.", className="mb-0")]
     else:
+        status, flag = tasks_view.STATUS_PARAMETER, tasks_view.FLAG_PARAMETER
         body = [
-            html.P(f"{counts['total']} nhiệm vụ được giao chủ trì: {counts['done']} đã hoàn thành, "
-                   f"{counts['in_progress']} đang thực hiện, {counts['not_started']} chưa thực hiện; "
-                   f"{counts['overdue']} quá hạn.", id=f"{PAGE}-agency-counts"),
+            html.P([
+                own_count(counts["total"], "nhiệm vụ được giao chủ trì", {flag: "tat-ca"}, plan_id, "total"), ": ",
+                own_count(counts["done"], "đã hoàn thành", {status: "done"}, plan_id, "done"), ", ",
+                own_count(counts["in_progress"], "đang thực hiện", {status: "in_progress"}, plan_id, "in_progress"),
+                ", ",
+                own_count(counts["not_started"], "chưa thực hiện", {status: "not_started"}, plan_id, "not_started"),
+                "; ", own_count(counts["overdue"], "quá hạn", {flag: "qua-han"}, plan_id, "overdue"), ".",
+            ], id=f"{PAGE}-agency-counts"),
             dbc.Button("Cập nhật nhiệm vụ của đơn vị", href=plan_href(TASKS_PATH, plan_id), color="primary",
                        id=f"{PAGE}-to-tasks"),
         ]

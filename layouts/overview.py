@@ -1,13 +1,15 @@
 """Tổng hợp: the plan as of a period for the secretariat and leaders — counts in the reports'
-words, the two-by-two, the quarter's own view, charts, by agency, by section, reporting compliance,
-the report to download, and closing a period (chốt số liệu), whose published figures the page then shows."""
+words, the two-by-two, the quarter's own view, charts, by agency (a ranking, worst first), by
+section, reporting compliance, the report to download, and closing a period (chốt số liệu), whose
+published figures the page then shows. Every count lists the tasks behind it (days late, last
+update, reason), and a row of that list opens the task."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.controls import alert, period_selector
+from layouts.controls import alert, period_selector, tasks_and_parts
 from layouts.grid import grid
 from layouts.indicators import PATH as INDICATORS_PATH
 from layouts.overdue import BOARD_COLUMNS
@@ -23,15 +25,24 @@ TILES = [
 QUARTER_TILES = [("total", "Đến hạn trong quý", "secondary"), ("done_on_time", "Hoàn thành đúng hạn", "success"),
                  ("done_late", "Hoàn thành quá hạn", "warning"), ("overdue", "Quá hạn", "danger")]
 STATUS_COLOURS = {"done": "#198754", "in_progress": "#0d6efd", "not_started": "#adb5bd"}
+# Headers wrap (never "Đang thực …"): a count's header is whole at any width.
 COUNT_COLUMNS = [
-    {"field": "total", "headerName": "Tổng", "width": 80, "type": "numericColumn"},
-    {"field": "done", "headerName": "Hoàn thành", "width": 108, "type": "numericColumn"},
-    {"field": "in_progress", "headerName": "Đang thực hiện", "width": 118, "type": "numericColumn"},
-    {"field": "not_started", "headerName": "Chưa thực hiện", "width": 118, "type": "numericColumn"},
-    {"field": "overdue", "headerName": "Quá hạn", "width": 96, "type": "numericColumn",
-     "cellClassRules": {"cds-overdue": "params.value > 0"}},
-    {"field": "on_time_rate", "headerName": "Tỷ lệ đúng hạn (%)", "width": 130, "type": "numericColumn",
-     "wrapHeaderText": True},
+    {"field": "total", "headerName": "Tổng", "width": 80},
+    {"field": "done", "headerName": "Hoàn thành", "width": 108},
+    {"field": "in_progress", "headerName": "Đang thực hiện", "width": 108},
+    {"field": "not_started", "headerName": "Chưa thực hiện", "width": 108},
+    {"field": "overdue", "headerName": "Quá hạn", "width": 96, "cellClassRules": {"cds-overdue": "params.value > 0"}},
+    {"field": "on_time_rate", "headerName": "Tỷ lệ đúng hạn (%)", "width": 120},
+]
+COUNT_COLUMNS = [{**column, "type": "numericColumn", "wrapHeaderText": True} for column in COUNT_COLUMNS]
+# The ranking, worst first and blanks last: assets/dashAgGridFunctions.js (rankingComparator).
+AGENCY_COLUMNS = [
+    {"field": "name", "headerName": "Cơ quan, đơn vị", "flex": 2, "minWidth": 200, "wrapText": True,
+     "autoHeight": True},
+    *({**column, "sort": "asc", "comparator": {"function": "rankingComparator"}} if column["field"] == "on_time_rate"
+      else column
+      for column in COUNT_COLUMNS),
+    {"field": "last_update", "headerName": "Cập nhật lần cuối", "width": 150, "wrapHeaderText": True},
 ]
 TASK_COLUMNS = [
     {"field": "stt", "headerName": "STT", "width": 70},
@@ -39,8 +50,14 @@ TASK_COLUMNS = [
     {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 240, "wrapText": True, "autoHeight": True},
     {"field": "lead", "headerName": "Cơ quan chủ trì", "flex": 1, "minWidth": 160, "wrapText": True,
      "autoHeight": True},
-    {"field": "deadline_text", "headerName": "Thời hạn", "width": 120},
-    {"field": "status", "headerName": "Tình trạng", "width": 140},
+    {"field": "deadline_text", "headerName": "Thời hạn", "width": 120, "wrapText": True, "autoHeight": True},
+    {"field": "status", "headerName": "Tình trạng", "width": 130, "wrapText": True, "autoHeight": True},
+    {"field": "days_late", "headerName": "Số ngày quá hạn", "width": 100, "type": "numericColumn",
+     "wrapHeaderText": True, "cellClassRules": {"cds-overdue": "params.value > 0"}},
+    {"field": "last_update", "headerName": "Cập nhật lần cuối", "width": 130, "wrapHeaderText": True,
+     "wrapText": True, "autoHeight": True},
+    {"field": "reason", "headerName": "Lý do chậm / kết quả", "flex": 2, "minWidth": 200, "wrapText": True,
+     "autoHeight": True, "wrapHeaderText": True},
 ]
 CLOSED_COLUMNS = [
     {"field": "period", "headerName": "Kỳ", "width": 150},
@@ -75,7 +92,8 @@ def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
             html.P(id=f"{PAGE}-review", className="small mb-2"),
             dbc.Row(id=f"{PAGE}-tiles", className="g-2"),
             html.H2(id=f"{PAGE}-quarter-title", className="h6 mt-3"),
-            dbc.Row(id=f"{PAGE}-quarter", className="g-2"),
+            dbc.Row(id=f"{PAGE}-quarter", className="g-2 mb-2"),
+            tasks_and_parts(PAGE),
         ]), className="mb-3"),
         dbc.Card(dbc.CardBody([
             html.H2("Mục tiêu, chỉ tiêu (Phụ lục 01)", className="h6"),
@@ -83,21 +101,23 @@ def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
             dcc.Link("Xem bảng mục tiêu, chỉ tiêu", href=plan_href(INDICATORS_PATH, plan_id), className="small",
                      id=f"{PAGE}-to-indicators"),
         ]), className="mb-3"),
-        html.Div([html.H2(id=f"{PAGE}-drill-title", className="h6"), grid(f"{PAGE}-drill", TASK_COLUMNS, 10)],
+        # The tasks behind a clicked count: scrolled into view, its title focused (a browser callback).
+        html.Div([html.H2(id=f"{PAGE}-drill-title", className="h6", tabIndex="-1"),
+                  html.P("Bấm vào một dòng để mở nhiệm vụ (phần việc của cơ quan chậm nhất).",
+                         className="small text-muted mb-1"),
+                  grid(f"{PAGE}-drill", TASK_COLUMNS, 10)],
                  id=f"{PAGE}-drill-box", style={"display": "none"}, className="mb-3"),
+        dcc.Store(id=f"{PAGE}-drill-shown"),
         dbc.Row([
             dbc.Col(dcc.Graph(id=f"{PAGE}-by-section", config={"displaylogo": False}), lg=6),
             dbc.Col(dcc.Graph(id=f"{PAGE}-trend", config={"displaylogo": False}), lg=4),
             dbc.Col(dcc.Graph(id=f"{PAGE}-donut", config={"displaylogo": False}), lg=2),
         ], className="g-2 mb-3"),
         dbc.Tabs([
-            dbc.Tab([html.P("Bấm vào tên đơn vị để mở trang nhiệm vụ của đơn vị; bấm vào một con số để xem các "
+            dbc.Tab([html.P("Xếp hạng: tỷ lệ đúng hạn thấp nhất trước (đơn vị chưa có phần việc đến hạn ở cuối). "
+                            "Bấm vào tên đơn vị để mở trang nhiệm vụ của đơn vị; bấm vào một con số để xem các "
                             "nhiệm vụ được đếm.", className="small text-muted"),
-                     grid(f"{PAGE}-agencies", [{"field": "name", "headerName": "Cơ quan, đơn vị", "flex": 2,
-                                                "minWidth": 200, "wrapText": True, "autoHeight": True},
-                                               *COUNT_COLUMNS,
-                                               {"field": "last_update", "headerName": "Cập nhật lần cuối",
-                                                "width": 150}], 25)],
+                     grid(f"{PAGE}-agencies", AGENCY_COLUMNS, 25)],
                     label="Theo đơn vị", tab_id="agencies", className="pt-2"),
             dbc.Tab([html.P("Bấm vào một con số để xem các nhiệm vụ được đếm.", className="small text-muted"),
                      grid(f"{PAGE}-sections", [{"field": "name", "headerName": "Nhóm nhiệm vụ", "flex": 2,
@@ -197,30 +217,41 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
+STATUSES = (("done", "Đã hoàn thành"), ("in_progress", "Đang thực hiện"), ("not_started", "Chưa thực hiện"))
+
+
+def _hover(what: str) -> str:
+    """A tooltip in Vietnamese, with the trace's own box left out ("<extra></extra>")."""
+    return what + "<extra></extra>"
+
+
 def section_bars(sections: list[dict]) -> go.Figure:
     names = [s["name"].split(". ", 1)[0] for s in sections]
     fig = go.Figure([go.Bar(name=label, x=names, y=[s[key] for s in sections], marker_color=STATUS_COLOURS[key],
-                            hovertext=[s["name"] for s in sections])
-                     for key, label in (("done", "Đã hoàn thành"), ("in_progress", "Đang thực hiện"),
-                                        ("not_started", "Chưa thực hiện"))])
+                            hovertext=[s["name"] for s in sections],
+                            hovertemplate=_hover(f"%{{hovertext}}<br>{label}: %{{y}} nhiệm vụ"))
+                     for key, label in STATUSES])
     fig.update_layout(barmode="stack")
     return _layout(fig, "Tình trạng theo nhóm nhiệm vụ")
 
 
 def trend(points: list[dict]) -> go.Figure:
+    months = [p["label"] for p in points]
     fig = go.Figure([
-        go.Scatter(name="Đã hoàn thành", x=[p["label"] for p in points], y=[p["done"] for p in points],
-                   mode="lines+markers", line={"color": STATUS_COLOURS["done"]}),
-        go.Scatter(name="Quá hạn", x=[p["label"] for p in points], y=[p["overdue"] for p in points],
-                   mode="lines+markers", line={"color": "#dc3545"}),
+        go.Scatter(name="Đã hoàn thành", x=months, y=[p["done"] for p in points], mode="lines+markers",
+                   line={"color": STATUS_COLOURS["done"]}, hovertemplate=_hover("Tháng %{x}: %{y} nhiệm vụ đã hoàn thành")),
+        go.Scatter(name="Quá hạn", x=months, y=[p["overdue"] for p in points], mode="lines+markers",
+                   line={"color": "#dc3545"}, hovertemplate=_hover("Tháng %{x}: %{y} nhiệm vụ quá hạn")),
     ])
     return _layout(fig, "Hoàn thành theo thời gian")
 
 
 def donut(counts: dict[str, int]) -> go.Figure:
-    keys = [("done", "Đã hoàn thành"), ("in_progress", "Đang thực hiện"), ("not_started", "Chưa thực hiện")]
-    fig = go.Figure(go.Pie(labels=[label for _, label in keys], values=[counts[k] for k, _ in keys], hole=0.55,
-                           marker={"colors": [STATUS_COLOURS[k] for k, _ in keys]}, sort=False,
-                           textinfo="value"))
-    fig.update_layout(showlegend=False)
+    """The three statuses with a legend; a status with no task has no slice and so no label (several
+    "0" labels would pile up on one spot)."""
+    values = [counts[key] for key, _ in STATUSES]
+    fig = go.Figure(go.Pie(labels=[label for _, label in STATUSES], values=values, hole=0.55,
+                           marker={"colors": [STATUS_COLOURS[key] for key, _ in STATUSES]}, sort=False,
+                           text=[f"{value}" if value else "" for value in values], textinfo="text",
+                           hovertemplate=_hover("%{label}: %{value} nhiệm vụ (%{percent})")))
     return _layout(fig, "Tình trạng")

@@ -1,19 +1,29 @@
 """Nhiệm vụ của đơn vị: an agency's assignments, the tasks it coordinates, the update form and
-the periodic report. Components only; the callbacks fill them."""
+the periodic report. Components only; the callbacks fill them.
+
+Built for the monthly report on a phone: the list comes first (the standing tiles fold away on a
+small screen), it opens on the tasks not yet updated this period, rows can be ticked and reported
+"Không thay đổi trong kỳ" at once, the form marks what the rules require before saving, messages
+sit in the page instead of over it, and "Nộp báo cáo kỳ" follows the list and asks first."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts.controls import alert, history_table
-from layouts.grid import grid, phone_columns
+from layouts.grid import GRID_LOCALE, grid, phone_columns
 from services.common.inputs import MAX_TEXT_LENGTH
 from services.plans.statuses import STATUS_LABELS
 
 PAGE = "tasks"
 PATH = "/nhiem-vu"
 ASSIGNMENT_PARAMETER = "phan-cong"  # "?phan-cong=ID" (a reminder's link) opens that assignment's update form
+AGENCY_PARAMETER = "don-vi"  # "?don-vi=ID" (the overview, the overdue board): that agency's tasks
+# "?loc=qua-han" / "?loc=tat-ca" and "?tinh-trang=done" (the home page's counts) choose the first view.
+FLAG_PARAMETER, STATUS_PARAMETER = "loc", "tinh-trang"
+FLAG_WORDS = {"qua-han": "overdue", "tat-ca": None}
 FORM = f"{PAGE}-form"
+SELECTION_COLUMN = "ag-Grid-SelectionColumn"  # AG Grid's own id for the rows' checkbox column
 ALL = "all"
 
 SITUATION_CLASSES = {
@@ -24,10 +34,21 @@ SITUATION_CLASSES = {
     "ongoing": "cds-ongoing",
 }
 FLAG_OPTIONS = [
+    {"label": "Chưa cập nhật kỳ này", "value": "needs_update"},
     {"label": "Quá hạn", "value": "overdue"},
     {"label": "Đến hạn trong quý này", "value": "quarter"},
-    {"label": "Chưa cập nhật kỳ này", "value": "needs_update"},
 ]
+FLAG_LABELS = {option["value"]: option["label"].lower() for option in FLAG_OPTIONS}
+# The row checkboxes' words for screen readers (AG Grid's own are English).
+SELECTION_LOCALE = {
+    "ariaRowSelect": "Nhấn phím cách để chọn dòng này",
+    "ariaRowDeselect": "Nhấn phím cách để bỏ chọn dòng này",
+    "ariaRowToggleSelection": "Nhấn phím cách để chọn hoặc bỏ chọn dòng",
+    "ariaRowSelectAll": "Nhấn phím cách để chọn mọi dòng",
+    "ariaChecked": "đã chọn",
+    "ariaUnchecked": "chưa chọn",
+    "ariaIndeterminate": "chọn một phần",
+}
 SUMMARY_TILES = [
     ("done_on_time", "Hoàn thành đúng hạn", "success"),
     ("done_late", "Hoàn thành quá hạn", "warning"),
@@ -55,10 +76,12 @@ def task_columns(narrow: bool) -> list[dict]:
     """The lead grid's columns; on a phone only STT, the task and where it stands."""
     situation_cell = {"cellClassRules": _situation_rules()}
     if narrow:
-        return phone_columns("title", "Nhiệm vụ", {
-            "colId": "where", "headerName": "Tình hình", **situation_cell,
+        # Beside the tick boxes' column (40 px) on a 375 px phone: STT whole, the rest narrower.
+        columns = phone_columns("title", "Nhiệm vụ", {
+            "colId": "where", "headerName": "Tình hình", "width": 100, **situation_cell,
             "valueGetter": {"function": "params.data.status_label + ' · ' + params.data.days_text"
                                         " + (params.data.review_label ? ' · ' + params.data.review_label : '')"}})
+        return [{**column, "width": 64} if column.get("field") == "stt" else column for column in columns]
     return [
         {"field": "stt", "headerName": "STT", "width": 72},
         {"field": "title", "headerName": "Nhiệm vụ", "flex": 3, "minWidth": 260, "wrapText": True,
@@ -102,14 +125,17 @@ COORDINATED_COLUMNS = [
 
 def _filters() -> dbc.Row:
     return dbc.Row([
-        dbc.Col(dbc.Input(id=f"{PAGE}-search", type="search", debounce=True,
-                          placeholder="Tìm nhiệm vụ (gõ không dấu cũng được)…"), xs=12, lg=4),
-        dbc.Col(dbc.Select(id=f"{PAGE}-status", value=ALL, options=[
-            {"label": "Mọi tình trạng", "value": ALL},
-            *({"label": label, "value": status.value} for status, label in STATUS_LABELS.items()),
-        ]), xs=6, lg=2),
-        dbc.Col(dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([])),
-                xs=6, lg=3),
+        # Searched as the user types (a pause of 0,4 s), every word in any order.
+        dbc.Col([dbc.Label("Tìm nhiệm vụ", html_for=f"{PAGE}-search", className="visually-hidden"),
+                 dbc.Input(id=f"{PAGE}-search", type="search", debounce=400,
+                           placeholder="Tìm nhiệm vụ (vài từ, không dấu cũng được)…")], xs=12, lg=4),
+        dbc.Col([dbc.Label("Tình trạng", html_for=f"{PAGE}-status", className="visually-hidden"),
+                 dbc.Select(id=f"{PAGE}-status", value=ALL, options=[
+                     {"label": "Mọi tình trạng", "value": ALL},
+                     *({"label": label, "value": status.value} for status, label in STATUS_LABELS.items()),
+                 ])], xs=6, lg=2),
+        dbc.Col([dbc.Label("Nhóm nhiệm vụ", html_for=f"{PAGE}-section", className="visually-hidden"),
+                 dbc.Select(id=f"{PAGE}-section", value=ALL, options=section_options([]))], xs=6, lg=3),
         dbc.Col(dbc.Checklist(id=f"{PAGE}-flags", options=FLAG_OPTIONS, value=[], inline=True, switch=True,
                               className="pt-2 small"), xs=12, lg=3),
     ], className="g-2 mb-2")
@@ -118,7 +144,10 @@ def _filters() -> dbc.Row:
 def _form() -> dbc.Modal:
     def text_area(name: str, label: str, rows: int, placeholder: str = "") -> html.Div:
         return html.Div([
-            dbc.Label(label, html_for=field_id(name), id=f"{field_id(name)}-label"),
+            # The rules' requirement for the chosen status is written into the label before saving
+            # (`form_rules`), filled in by a browser callback.
+            dbc.Label([label, html.Span(id=f"{field_id(name)}-required", className="fw-semibold")],
+                      html_for=field_id(name), id=f"{field_id(name)}-label"),
             dbc.Textarea(id=field_id(name), rows=rows, maxLength=MAX_TEXT_LENGTH, placeholder=placeholder),
             dbc.FormFeedback(id=f"{field_id(name)}-feedback", type="invalid"),
         ], className="mb-3")
@@ -142,7 +171,8 @@ def _form() -> dbc.Modal:
                 ], xs=6, sm=3, className="mb-3"),
                 dbc.Col([
                     dbc.Label("Ngày hoàn thành", html_for=field_id("completed_on")),
-                    dbc.Input(id=field_id("completed_on"), placeholder="dd/mm/yyyy", maxLength=10),
+                    # Filled in with today when the status becomes "Đã hoàn thành", so the date saved is seen.
+                    dbc.Input(id=field_id("completed_on"), placeholder="dd/mm/yyyy", maxLength=10, inputMode="numeric"),
                     dbc.FormFeedback(id=f"{field_id('completed_on')}-feedback", type="invalid"),
                 ], xs=6, sm=4, className="mb-3"),
             ]),
@@ -156,6 +186,7 @@ def _form() -> dbc.Modal:
             dcc.Store(id=f"{FORM}-assignment"),
             dcc.Store(id=f"{FORM}-version"),
             dcc.Store(id=f"{FORM}-loaded"),
+            dcc.Store(id=f"{FORM}-rules"),  # form_rules: required fields per status, today's date
         ]),
         dbc.ModalFooter([
             dbc.Button("Đóng", id=f"{FORM}-close", color="secondary", outline=True),
@@ -174,28 +205,57 @@ def layout(**_kwargs) -> html.Div:
         html.Div(dcc.Dropdown(id=f"{PAGE}-agency", placeholder="Chọn đơn vị…", clearable=False),
                  id=f"{PAGE}-agency-box", className="mb-2", style={"display": "none"}),
         html.H2(id=f"{PAGE}-heading", className="h5"),
-        dbc.Card(dbc.CardBody([
-            html.Div(id=f"{PAGE}-report"),
-            dbc.Button("Nộp báo cáo kỳ", id=f"{PAGE}-report-submit", color="success", className="mt-2",
-                       disabled=True),
-        ]), className="mb-3"),
-        html.Div(id=f"{PAGE}-summary", className="mb-3"),
+        html.Div(id=f"{PAGE}-report", className="small mb-2"),
+        # Open on an office screen, folded on a phone (a browser callback), so the list comes first.
+        html.Details([
+            html.Summary("Tình hình thực hiện của đơn vị", className="small fw-semibold mb-2"),
+            html.Div(id=f"{PAGE}-summary"),
+        ], id=f"{PAGE}-summary-box", open=True, className="mb-2"),
+        # In the page, not over it: it covers no row and no form, and stays until the next message.
+        dbc.Toast(id=f"{PAGE}-toast", is_open=False, dismissable=True, header="Thông báo",
+                  className="cds-inline-toast mb-2"),
         dbc.Tabs([
             dbc.Tab([
                 _filters(),
-                html.Div(id=f"{PAGE}-count", className="small text-muted mb-1"),
-                grid(f"{PAGE}-grid", task_columns(False), 25, rowClassRules=_row_class_rules()),
+                html.Div([
+                    html.Div(id=f"{PAGE}-count", className="small text-muted me-auto"),
+                    dbc.Button(["Không thay đổi trong kỳ", html.Span(id=f"{PAGE}-unchanged-count")],
+                               id=f"{PAGE}-unchanged", color="primary", outline=True, size="sm", disabled=True),
+                ], className="d-flex flex-wrap align-items-center gap-2 mb-1"),
+                grid(f"{PAGE}-grid", task_columns(False), 25, rowClassRules=_row_class_rules(),
+                     localeText={**GRID_LOCALE, **SELECTION_LOCALE},
+                     rowSelection={"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
+                                   "enableClickSelection": False, "hideDisabledCheckboxes": True,
+                                   "isRowSelectable": {"function": "params.data.selectable === true"}},
+                     selectionColumnDef={"width": 40, "minWidth": 40, "maxWidth": 40, "resizable": False,
+                                         "suppressHeaderMenuButton": True}),
             ], label="Nhiệm vụ chủ trì", tab_id="lead", className="pt-2"),
             dbc.Tab([
                 html.P("Các nhiệm vụ đơn vị phối hợp thực hiện (chỉ xem), kèm tình trạng do cơ quan chủ trì "
                        "cập nhật.", className="small text-muted"),
                 grid(f"{PAGE}-coordinated", COORDINATED_COLUMNS, 25),
             ], label="Nhiệm vụ phối hợp", tab_id="coordinated", className="pt-2"),
-        ], id=f"{PAGE}-tabs", active_tab="lead"),
+        ], id=f"{PAGE}-tabs", active_tab="lead", className="cds-compact-tabs"),
+        dbc.Card(dbc.CardBody([
+            html.H2("Báo cáo kỳ", className="h6"),
+            html.Div(id=f"{PAGE}-submitted", className="small text-muted"),
+            dbc.Button("Nộp báo cáo kỳ", id=f"{PAGE}-report-open", color="success", className="mt-2", disabled=True),
+        ]), className="mt-3"),
+        _submit_dialog(),
         _form(),
-        dbc.Toast(id=f"{PAGE}-toast", is_open=False, dismissable=True, duration=5000, header="Thông báo",
-                  className="cds-toast"),
     ])
+
+
+def _submit_dialog() -> dbc.Modal:
+    """"Nộp báo cáo kỳ" asks first, saying how many tasks are still not updated this period."""
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle("Nộp báo cáo kỳ?", className="h6 mb-0", id=f"{PAGE}-report-title")),
+        dbc.ModalBody(id=f"{PAGE}-report-question"),
+        dbc.ModalFooter([
+            dbc.Button("Quay lại cập nhật", id=f"{PAGE}-report-cancel", color="secondary", outline=True),
+            dbc.Button("Nộp báo cáo", id=f"{PAGE}-report-submit", color="success", disabled=True),
+        ]),
+    ], id=f"{PAGE}-report-modal", is_open=False, labelledby=f"{PAGE}-report-title")
 
 
 def section_options(sections: list[tuple[int, str]]) -> list[dict]:
@@ -206,8 +266,8 @@ def heading(agency_name: str) -> str:
     return f"Đơn vị: {agency_name}" if agency_name else ""
 
 
-def report_panel(period_label: str, deadline: str, days_left: int, pending: int, total: int,
-                 submitted: str) -> list:
+def report_line(period_label: str, deadline: str, days_left: int, pending: int, total: int) -> list:
+    """The period, its deadline and what is left, in one line above the list."""
     if days_left > 0:
         when = f"còn {days_left} ngày"
     elif days_left == 0:
@@ -215,11 +275,32 @@ def report_panel(period_label: str, deadline: str, days_left: int, pending: int,
     else:
         when = f"đã quá hạn nộp {-days_left} ngày"
     return [
-        html.Div([html.Strong(f"Kỳ báo cáo: {period_label}"), f" — hạn nộp {deadline} ({when})."]),
-        html.Div(f"Còn {pending}/{total} nhiệm vụ chưa cập nhật trong kỳ này.",
-                 className="text-danger" if pending else "text-success", id=f"{PAGE}-pending"),
-        html.Div(submitted or "Chưa nộp báo cáo kỳ này.", id=f"{PAGE}-submitted", className="small text-muted"),
+        html.Strong(f"Kỳ báo cáo {period_label}"), f": hạn nộp {deadline} ({when}). ",
+        html.Span(f"Còn {pending}/{total} nhiệm vụ chưa cập nhật trong kỳ này.",
+                  className="text-danger" if pending else "text-success", id=f"{PAGE}-pending"),
     ]
+
+
+def submit_question(period_label: str, pending: int, total: int) -> list:
+    """What the confirmation says before the report goes: how many tasks are still not updated."""
+    if not pending:
+        return [html.P(f"Kỳ {period_label}: cả {total} nhiệm vụ đã được cập nhật trong kỳ.", className="mb-0")]
+    return [
+        html.P([f"Kỳ {period_label}: ", html.Strong(f"còn {pending}/{total} nhiệm vụ chưa cập nhật trong kỳ này"),
+                "."], id=f"{PAGE}-report-pending"),
+        html.P("Nộp báo cáo bây giờ, hay quay lại cập nhật các nhiệm vụ còn lại (hoặc đánh dấu "
+               "“Không thay đổi trong kỳ”)?", className="mb-0"),
+    ]
+
+
+def count_text(shown: int, total: int, flags: set[str], can_write: bool, left: int) -> str:
+    """How many rows show, and which quick filters narrow them (in words, not only a switch's colour);
+    `left`: how many tasks still need an update this period, whatever the filters."""
+    if not left and "needs_update" in flags and total:
+        return "Không còn nhiệm vụ nào chưa cập nhật trong kỳ này (tắt “Chưa cập nhật kỳ này” để xem tất cả)."
+    narrowed = [label for flag, label in FLAG_LABELS.items() if flag in flags]
+    how = "Bấm một dòng để cập nhật, đánh dấu ô để báo không thay đổi." if can_write else "Bấm một dòng để xem."
+    return f"Hiển thị {shown}/{total} nhiệm vụ" + (f" (lọc: {', '.join(narrowed)})" if narrowed else "") + ". " + how
 
 
 def summary(sentence: str, counts: dict[str, int]) -> list:
@@ -263,3 +344,10 @@ def message(text: str, color: str, details: list[str] | None = None) -> dbc.Aler
 def returned_text(review: dict) -> str:
     """What the form says first about a completion the secretariat returned."""
     return f"Tổ giúp việc trả lại ngày {review['day']}: {review['comment']}"
+
+
+def form_rules(required: dict[str, list[str]], today: str) -> dict:
+    """What the form's browser callback needs: per status the fields the rules require (marked in
+    their labels before saving), the words of the mark, and today's date (dd/mm/yyyy) for a
+    completion date left empty."""
+    return {"required": required, "mark": " (bắt buộc)", "today": today}

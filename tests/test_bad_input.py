@@ -61,6 +61,8 @@ def sane_values(db) -> dict:
         "tasks-grid.cellClicked": {"rowId": str(task.id), "colId": "title"},
         "tasks-form-assignment.data": task.id, "tasks-form-version.data": task.version, "tasks-form-loaded.data": {},
         "tasks-form-save.n_clicks": 1, "tasks-report-submit.n_clicks": 1, "overview-export.n_clicks": 1,
+        "tasks-report-open.n_clicks": 1, "tasks-unchanged.n_clicks": 1,
+        "tasks-grid.selectedRows": [{"id": task.id, "version": task.version}],
         "overview-agencies.cellClicked": {"rowId": str(task.agency_id), "colId": "total"},
         "overview-sections.cellClicked": {"rowId": "1", "colId": "total"},
         TILE: [{"id": {"type": "overview-tile", "scope": "plan", "key": "overdue"}, "property": "n_clicks",
@@ -93,13 +95,16 @@ def body(output: str, spec: dict, values: dict) -> dict:
 
 def variants(sane, hostile):
     """The hostile value in place of the sane one, and inside it: each key of a click, each
-    parameter of a query string, the value and each id key of a pattern-matching input."""
+    parameter of a query string, each key of a grid's selected rows, the value and each id key of a
+    pattern-matching input."""
     yield hostile
     if isinstance(sane, dict):
         yield from ({**sane, key: hostile} for key in sane)
     if isinstance(sane, str) and sane.startswith("?"):
         yield from (f"?{part.split('=')[0]}={hostile}" for part in sane[1:].split("&"))
-    if isinstance(sane, list):
+    if isinstance(sane, list) and not all(isinstance(item.get("id"), dict) for item in sane):  # selected rows
+        yield from ([{**item, key: hostile} for item in sane] for key in sane[0])
+    elif isinstance(sane, list):
         yield [{**item, "value": hostile} for item in sane]
         for key in ("scope", "key"):
             yield [{**item, "id": {**item["id"], key: hostile}} for item in sane]

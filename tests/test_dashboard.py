@@ -13,10 +13,12 @@ from services.common.saving import Outcome
 from services.publication.content import gather
 from services.publication.report import report_file
 from services.reporting.dashboard import (
+    OVERDUE_BANDS,
     agency_table,
     compliance,
     overdue_band,
     overdue_board,
+    part_agency,
     selection_for,
     tasks_behind,
 )
@@ -97,6 +99,57 @@ def test_overdue_board_as_of_a_day_with_bands_and_filters(story):
         soon = overdue_board(s, plan, date(2026, 6, 20), TODAY, "due_soon")
         # Due within 14 days of 20/06: task 3 (30/06), whose own part is done; its sub-item is not.
         assert [(r["stt"], r["days"]) for r in soon.rows] == [("3.1", 10)]
+
+
+@pytest.mark.parametrize("short_list", [1000, 0])
+def test_the_list_behind_a_number_says_how_late_when_last_updated_why_and_what_it_opens(story, monkeypatch,
+                                                                                    short_list):
+    """Issue 15: the click-through list shows days late, the last update and the reason, and each
+    row names the part a click opens (the agency's own in an agency's list); the same with a list
+    too long to name its tasks by id (they are named by a query instead)."""
+    monkeypatch.setattr("services.reporting.dashboard.SHORT_LIST", short_list)
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        def part(stt, agency=None):
+            query = select(Assignment.id, Assignment.agency_id).join(Task).where(Task.plan_id == plan_id, Task.stt == stt)
+            if agency:
+                query = query.join(Agency, Agency.id == Assignment.agency_id).where(Agency.name == agency)
+            return s.execute(query.order_by(Assignment.id)).first()
+        task_1 = s.scalar(select(Task.id).where(Task.plan_id == plan_id, Task.stt == "1"))
+        [late] = tasks_behind(s, plan, "overdue", date(2026, 6, 30))
+        assert (late["stt"], late["days_late"], late["last_update"], late["reason"]) == (
+            "1", 91, "05/05/2026 09:00", "Phải làm lại theo góp ý")
+        assert late["row_id"] == f"{task_1}-{part('1').id}"
+        assert part_agency(s, plan, part("1").id) == part("1").agency_id
+        on_time = {r["stt"]: r for r in tasks_behind(s, plan, "total", date(2026, 3, 31))}
+        assert on_time["1"]["days_late"] is None and on_time["2"]["days_late"] is None  # 2 not yet late on 31/03
+        assert on_time["1"]["reason"] == "Phải làm lại theo góp ý"  # today's reason (the change log keeps older)
+        # A task shared by six communes, one started: its row opens a part not done, the first in name order.
+        shared = next(r for r in tasks_behind(s, plan, "in_progress", date(2026, 6, 30)) if r["stt"] == "5")
+        communes = s.execute(select(Assignment.id, Agency.name).join(Task).join(Agency, Agency.id == Assignment.agency_id)
+                             .where(Task.plan_id == plan_id, Task.stt == "5").order_by(Agency.name)).all()
+        assert len(communes) == 6 and shared["row_id"].endswith(f"-{communes[0].id}")
+        # An agency's own list: its part opens, with its own reason.
+        finance = part("1").agency_id
+        [own] = tasks_behind(s, plan, "overdue", date(2026, 6, 30), agency_id=finance)
+        assert own["row_id"] == late["row_id"] and own["reason"] == "Phải làm lại theo góp ý"
+        assert part_agency(s, plan, 10**6) is None
+
+
+def test_the_age_bands_filter_the_board_and_keep_every_bands_count(story):
+    db, plan_id = story
+    with db.read() as s:
+        plan = s.get(Plan, plan_id)
+        everything = overdue_board(s, plan, date(2026, 6, 30), TODAY)
+        for index, (_, label) in enumerate(OVERDUE_BANDS):
+            board = overdue_board(s, plan, date(2026, 6, 30), TODAY, band=index)
+            assert board.bands == everything.bands and board.every_band == everything.total == 1
+            assert board.total == everything.bands[label] == len(board.rows)
+            assert all(row["band"] == label for row in board.rows)
+        assert overdue_board(s, plan, date(2026, 6, 30), TODAY, band=1).rows[0]["agency_id"] == \
+            s.scalar(select(Agency.id).where(Agency.name == "Sở Tài chính"))
+        assert overdue_board(s, plan, date(2026, 6, 30), TODAY, band=99).total == 1  # no such band: all
 
 
 @pytest.mark.parametrize("days, band", [(1, "Quá hạn đến 30 ngày"), (30, "Quá hạn đến 30 ngày"),

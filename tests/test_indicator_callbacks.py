@@ -111,7 +111,7 @@ def test_direction_matrix(app, demo_db, username, expected):
 
 def test_every_write_callback_has_a_matrix(app):
     """A new write callback must get a matrix: each test module that holds one names its triggers
-    (the tasks' two, the indicators' two, archiving, the import, accounts and directory, plan edits,
+    (the tasks' three, the indicators' two, archiving, the import, accounts and directory, plan edits,
     the review, closing periods, reminders)."""
     from callbacks.guard import POLICY_REGISTRY
     from tests import (
@@ -123,8 +123,8 @@ def test_every_write_callback_has_a_matrix(app):
         test_review,
     )
     from tests.test_plans import ARCHIVE
-    from tests.test_tasks_callbacks import SAVE, SUBMIT
-    triggers = [SAVE, SUBMIT, VALUE, DIRECTION, ARCHIVE, *test_import_page.WRITES, *test_accounts.WRITES,
+    from tests.test_tasks_callbacks import SAVE, SUBMIT, UNCHANGED
+    triggers = [SAVE, SUBMIT, UNCHANGED, VALUE, DIRECTION, ARCHIVE, *test_import_page.WRITES, *test_accounts.WRITES,
                 *test_plan_editing.WRITES, *test_review.WRITES, *test_period_close.WRITES, *test_reminders.WRITES]
     writes = {key for key, policy in app.server.extensions[POLICY_REGISTRY].items() if policy.writes}
     dash = logged_in(app, "tgv")

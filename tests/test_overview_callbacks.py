@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Agency, Plan
+from services.common.clock import today as vietnam_today
 from services.reporting.rollup import agency_rollup, plan_rollup
 from tests.test_tasks_callbacks import logged_in, response_of
 
@@ -44,6 +45,10 @@ CALLS = {
                                             {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
     "overdue board": lambda dash: dash.call("overdue-section.value", "all", {"overdue-agency": "all"}),
     "overdue filters": lambda dash: dash.call("overdue-ready.data", True),
+    "overdue cards": lambda dash: dash.call("overdue-band.value", "1", {"overdue-narrow": True}),
+    "drill from a link": lambda dash: dash.call("overview-period.options", [], {
+        "overview-kind": "quarter", "overview-period": "2026-Q2", "url": "?chi-tiet=overdue"}),
+    "drill row": lambda dash: dash.call("overview-drill.cellClicked", {"rowId": "1-1", "colId": "title"}),
 }
 
 
@@ -153,3 +158,110 @@ def test_export_report_command(app, tmp_path, demo_db):
     assert bad.exit_code == 1 and "không hợp lệ" in bad.output
     missing = runner.invoke(args=["export-report", "--plan", "999", "--period", "2026", "--out", str(out)])
     assert missing.exit_code == 1 and "Không có kế hoạch mã 999" in missing.output
+
+
+# ---- Issue 15, item 4: every count clicks through; the board as cards; the ranking; the charts ----
+
+def test_home_tiles_lead_to_the_lists_behind_them_for_those_who_may_read_them(app, demo_db):
+    from layouts.home import COUNT_TILES
+    for username in ("lanhdao", "tgv", "admin"):
+        tiles = json.dumps(response_of(logged_in(app, username).call("home-ready.data", True))["home-tiles"])
+        for key, _, _ in COUNT_TILES:
+            expected = "/qua-han" if key == "overdue" else f"/tong-hop?chi-tiet={key}"
+            assert f'"href": "{expected}"' in tiles, (username, key)
+        assert "home-parts-note" not in tiles  # the sentence sits once, under the tiles (layout)
+    agency = response_of(logged_in(app, "so-khcn").call("home-ready.data", True))
+    assert '"href"' not in json.dumps(agency["home-tiles"])  # the province's lists are not an agency's
+    own = json.dumps(agency["home-agency-section"], ensure_ascii=False)
+    for href in ("/nhiem-vu?loc=tat-ca", "/nhiem-vu?tinh-trang=done", "/nhiem-vu?tinh-trang=in_progress",
+                 "/nhiem-vu?tinh-trang=not_started", "/nhiem-vu?loc=qua-han"):
+        assert f'"href": "{href}"' in own, href
+    # With a plan in the URL, every link keeps it.
+    with demo_db.read() as s:
+        plan_id = s.scalar(select(Plan.id))
+    kept = json.dumps(response_of(logged_in(app, "lanhdao").call("home-ready.data", True, {"url": f"?ke-hoach={plan_id}"}))[
+        "home-tiles"])
+    assert f"/qua-han?ke-hoach={plan_id}" in kept and f"/tong-hop?chi-tiet=done&ke-hoach={plan_id}" in kept
+
+
+def test_a_tile_link_opens_the_list_on_the_overview_and_a_row_opens_the_task(app, demo_db):
+    leader = logged_in(app, "lanhdao")
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        overdue = plan_rollup(s, plan).overdue
+    body = response_of(leader.call("overview-period.options", [], {
+        "overview-kind": "quarter", "overview-period": "2026-Q4", "url": "?chi-tiet=overdue"}))
+    assert body["overview-drill-title"]["children"].startswith("Quá hạn — toàn kế hoạch (tính đến Quý IV/2026)")
+    rows = body["overview-drill"]["rowData"]
+    assert len(rows) == overdue and all(r["reason"] == "" and r["last_update"] == "" for r in rows)
+    today = vietnam_today()
+    for row in rows:  # days late by the deadline; a quarterly report missing is late with no date passed
+        due = date(*map(int, reversed(row["due_date"].split("/")))) if row["due_date"] else None
+        assert row["days_late"] == ((today - due).days if due and due < today else None), row
+    assert body["overview-drill-box"]["style"] == {"display": "block"}
+    for search in ("", "?chi-tiet=password", "?chi-tiet=nothing&x=1"):
+        assert leader.call("overview-period.options", [], {"overview-kind": "quarter", "overview-period": "2026-Q4",
+                                                           "url": search}).status_code == 204
+    task_id, assignment_id = rows[0]["row_id"].split("-")
+    with demo_db.read() as s:
+        from models import Assignment
+        agency_id = s.get(Assignment, int(assignment_id)).agency_id
+    href = response_of(leader.call("overview-drill.cellClicked", {"rowId": rows[0]["row_id"]}))["url"]["href"]
+    assert href == f"/nhiem-vu?don-vi={agency_id}&phan-cong={assignment_id}"
+    for forged in ({"rowId": task_id}, {"rowId": "1-999999"}, {"rowId": "x-abc"}, {"rowId": 5}, None):
+        assert leader.call("overview-drill.cellClicked", forged).status_code == 204, forged
+
+
+def test_the_board_on_a_phone_is_cards_and_the_bands_filter_it(app, demo_db):
+    from services.reporting.dashboard import overdue_board
+    with demo_db.read() as s:
+        plan = s.scalar(select(Plan))
+        today = vietnam_today()
+        everything = overdue_board(s, plan, today, today)
+        band = overdue_board(s, plan, today, today, band=2)
+    leader = logged_in(app, "lanhdao")
+    phone = response_of(leader.call("overdue-band.value", "all", {"overdue-narrow": True, "overdue-limit": 50}))
+    cards = json.dumps(phone["overdue-cards"]["children"], ensure_ascii=False)
+    assert phone["overdue-board"]["rowData"] == [] and phone["overdue-board-box"]["style"] == {"display": "none"}
+    assert cards.count('"mb-2 cds-card"') == min(everything.total, 50)
+    first = everything.rows[0]
+    for text in (f"{first['stt']}. {first['title']}", first["agency"], f"Quá hạn {first['days']} ngày", first["band"],
+                 "Lý do: ", "chưa nêu lý do"):
+        assert text in cards, text
+    assert f"phan-cong={first['row_id']}" in cards and f"don-vi={first['agency_id']}" in cards
+    assert [o["value"] for o in phone["overdue-band"]["options"]] == ["all", "0", "1", "2", "3"]
+    assert phone["overdue-band"]["options"][0]["label"] == f"Tất cả: {everything.total}"
+    filtered = response_of(leader.call("overdue-band.value", "2", {"overdue-narrow": True, "overdue-limit": 50}))
+    assert json.dumps(filtered["overdue-cards"]["children"]).count('"mb-2 cds-card"') == band.total
+    assert filtered["overdue-summary"]["children"].startswith(f"{band.total}/{everything.total} phần việc quá hạn ở mức")
+    office = response_of(leader.call("overdue-band.value", "2", {"overdue-narrow": False}))
+    assert [r["row_id"] for r in office["overdue-board"]["rowData"]] == [r["row_id"] for r in band.rows]
+    assert office["overdue-cards"]["children"] == [] and office["overdue-board-box"]["style"] == {"display": "block"}
+    for forged in ("9", "-1", {"x": 1}, "1 OR 1=1", None):
+        forged_body = response_of(leader.call("overdue-band.value", forged, {"overdue-narrow": False}))
+        assert len(forged_body["overdue-board"]["rowData"]) == min(everything.total, 500), forged
+
+
+def test_charts_speak_vietnamese_the_donut_has_a_legend_and_no_zero_labels():
+    from layouts.overview import donut, section_bars, trend
+    pie = donut({"done": 0, "in_progress": 0, "not_started": 92}).to_plotly_json()
+    assert pie["layout"].get("showlegend") is not False
+    assert list(pie["data"][0]["text"]) == ["", "", "92"] and pie["data"][0]["textinfo"] == "text"
+    assert pie["data"][0]["hovertemplate"] == "%{label}: %{value} nhiệm vụ (%{percent})<extra></extra>"
+    bars = section_bars([{"name": "I. Nhận thức số", "done": 1, "in_progress": 0, "not_started": 2}]).to_plotly_json()
+    line = trend([{"label": "01/2026", "done": 0, "overdue": 1, "in_progress": 0, "total": 1}]).to_plotly_json()
+    for trace in bars["data"] + line["data"]:
+        assert trace["hovertemplate"].endswith("nhiệm vụ<extra></extra>") or "nhiệm vụ" in trace["hovertemplate"]
+        assert trace["hovertemplate"].endswith("<extra></extra>")  # no English trace box
+    assert [t["hovertemplate"] for t in line["data"]] == ["Tháng %{x}: %{y} nhiệm vụ đã hoàn thành<extra></extra>",
+                                                          "Tháng %{x}: %{y} nhiệm vụ quá hạn<extra></extra>"]
+    assert bars["layout"]["separators"] == ",."
+
+
+def test_the_ranking_sorts_worst_first_with_blanks_last_and_whole_headers():
+    from layouts.overview import AGENCY_COLUMNS, COUNT_COLUMNS
+    rate = next(c for c in AGENCY_COLUMNS if c["field"] == "on_time_rate")
+    assert rate["sort"] == "asc" and rate["comparator"] == {"function": "rankingComparator"}
+    assert all(c.get("wrapHeaderText") for c in COUNT_COLUMNS)
+    script = open("assets/dashAgGridFunctions.js", encoding="utf-8").read()
+    assert "dagfuncs.rankingComparator = function (valueA, valueB, nodeA, nodeB, isDescending)" in script

@@ -268,11 +268,15 @@ SANE = {  # the other inputs of each callback that reads the URL's plan, as a br
     "overview-agencies.cellClicked": ({"rowId": "3", "colId": "name"}, {}),
     "overview-sections.cellClicked": ({"rowId": "1", "colId": "total"},
                                       {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-period.options": ([], {"overview-kind": "quarter", "overview-period": "2026-Q2"}),
+    "overview-drill.cellClicked": ({"rowId": "1-1"}, {}),
     "overdue-ready.data": (True, {}),
     "overdue-section.value": ("all", {"overdue-agency": "all"}),
     "tasks-ready.data": (True, {}),
     "tasks-agency.value": ("SCIENCE", {"tasks-narrow": False}),
     "tasks-report-submit.n_clicks": (1, {"tasks-agency": "SCIENCE", "tasks-refresh": 0}),
+    "tasks-report-open.n_clicks": (1, {"tasks-agency": "SCIENCE"}),
+    "tasks-unchanged.n_clicks": (1, {"tasks-grid": [], "tasks-refresh": 0}),
     "indicators-kind.value": ("quarter", {"indicators-period": "2026-Q2"}),
     "indicators-period.value": ("2026-Q2", {"indicators-kind": "quarter"}),
     "plans-ready.data": (True, {"plans-refresh": 0}),
@@ -286,7 +290,8 @@ NOT_PLAN_READERS = {"url.pathname", "shell-plan.value", "indicator-refresh.data"
 
 OWN_PAGES = ("home-", "overview-", "overdue-", "tasks-", "indicators-", "indicator-", "plans-", "shell-", "review-",
              "page-content.", "url.")
-SECRETARIAT_WRITES = ("tasks-refresh", "overview-refresh", "review-refresh")  # others get 403 on their own plan too
+# Others get 403 on their own plan too (the question before a report is asked only of who may send it).
+SECRETARIAT_WRITES = ("tasks-refresh", "overview-refresh", "review-refresh", "tasks-report-question")
 
 
 def _plan_readers(dash) -> list[dict]:
@@ -331,7 +336,7 @@ def test_a_plan_of_another_province_is_refused_by_every_callback_that_reads_it(a
         assert outputs, trigger
         for output in outputs:
             if username != "tgv" and any(write in output for write in SECRETARIAT_WRITES):
-                continue  # only the secretariat may post a report, review, close or reopen (their own tests)
+                continue  # only the secretariat may report, review, close or reopen (their own tests)
             response = dash.call(trigger, value, {**others, **forged}, output=output)
             assert response.status_code == 403, (trigger, output, response.status_code)
             assert MARK not in text_of(response)

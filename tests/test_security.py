@@ -156,7 +156,7 @@ def test_agency_home_shows_only_its_own_standing(client, auth, demo_db):
     with demo_db.read() as s:
         own = s.scalar(select(Agency).where(Agency.code == "so-y-te"))
         count = len(s.scalars(select(Assignment.id).where(Assignment.agency_id == own.id)).all())
-    counts = _find(section, "home-agency-counts")["props"]["children"]
+    counts = _text(_find(section, "home-agency-counts"))  # each count a link to its own list (issue 15)
     assert counts.startswith(f"{count} nhiệm vụ được giao chủ trì: 0 đã hoàn thành")
     assert "Đơn vị: Sở Y tế" in json.dumps(section, ensure_ascii=False)
 
@@ -166,6 +166,15 @@ def test_leader_sees_rollup_but_no_agency_list(client, auth):
     response = post_callback(client, home_payload()).get_json()["response"]
     assert "00/92" in response["home-sentence"]["children"]
     assert response["home-agency-section"]["children"] is None
+
+
+def _text(node) -> str:
+    """The text a component shows, its children's in order."""
+    if isinstance(node, (str, int)):
+        return str(node)
+    if isinstance(node, list):
+        return "".join(_text(item) for item in node)
+    return _text(node.get("props", {}).get("children", "")) if isinstance(node, dict) else ""
 
 
 def _find(node, component_id):

@@ -33,7 +33,7 @@ from services.plans.editing import edit_task, extend_deadline, form_values, with
 from services.reporting.dashboard import completion_series, compliance, overdue_board
 from services.reporting.rollup import agency_rollup, plan_rollup, review_counts, section_rollup, task_progress
 from services.reporting.stored import Codec, _memoized, clear_memo, computed_directly
-from services.tasks.history import apply_assignment_change
+from services.tasks.history import apply_assignment_change, report_unchanged
 from services.tasks.review import confirm, return_
 
 TODAY = today()
@@ -97,6 +97,18 @@ def report(db, pick: int, status: str, day: date) -> None:
                                 source="import")
 
 
+def unchanged(db, pick: int, day: date) -> None:
+    """An agency's "Không thay đổi trong kỳ" (issue 15): no field changes, but a report, with its
+    state interval (a quarterly task's figures depend on it)."""
+    with db.write() as s:
+        ids = list(s.scalars(select(Assignment.id).where(Assignment.ended_on.is_(None)).order_by(Assignment.id)))
+        assignment = s.get(Assignment, ids[pick % len(ids)])
+        latest = s.scalar(select(func.max(AssignmentState.valid_from)).where(
+            AssignmentState.assignment_id == assignment.id))
+        when = max(_moment(day), latest + timedelta(hours=1))
+        report_unchanged(s, assignment, f"{when:%Y-%m}", when=when, user_id=actor(s).id)
+
+
 def _task(s, pick: int) -> Task:
     ids = list(s.scalars(select(Task.id).where(Task.withdrawn_on.is_(None), Task.parent_id.is_(None))
                          .order_by(Task.id)))
@@ -156,6 +168,7 @@ days = st.dates(min_value=date(YEAR, 1, 2), max_value=TODAY)
 operations = st.one_of(
     st.tuples(st.just(report), st.integers(0, 400), st.sampled_from(["not_started", "in_progress", "done"]), days),
     st.tuples(st.just(report), st.integers(0, 400), st.sampled_from(["in_progress", "done"]), st.just(TODAY)),
+    st.tuples(st.just(unchanged), st.integers(0, 400), days),
     st.tuples(st.just(extend), st.integers(0, 100), days),
     st.tuples(st.just(withdraw), st.integers(0, 100), days),
     st.tuples(st.just(change_lead), st.integers(0, 100), days),

@@ -15,6 +15,8 @@ from tests.dash_client import DashClient
 SAVE, OPEN, SUBMIT, LOAD = "tasks-form-save.n_clicks", "tasks-grid.cellClicked", \
     "tasks-report-submit.n_clicks", "tasks-agency.value"
 LINKED = "tasks-linked.data"  # "?phan-cong=ID": a reminder's link opens that assignment's form
+UNCHANGED = "tasks-unchanged.n_clicks"  # the ticked rows reported "Không thay đổi trong kỳ"
+ASK = "tasks-report-open.n_clicks"  # "Nộp báo cáo kỳ": the question before the report goes
 DONE_FORM = {"tasks-form-status": "done", "tasks-form-progress": 100, "tasks-form-completed-on": "",
              "tasks-form-result": "Quyết định số 788/QĐ-UBND ngày 15/04/2026", "tasks-form-delay-reason": "",
              "tasks-form-note": "Đã ban hành"}
@@ -206,6 +208,100 @@ def test_resubmitting_the_same_report_writes_nothing(app, demo_db):
         assert "tasks-refresh" not in again  # nothing to reload
     assert stored() == before
     assert before[1] == 1 and [len(v) for v in before[3]] == [64]  # the log names the snapshot by its digest
+
+
+@pytest.mark.parametrize("username, owner, expected", [
+    ("so-khcn", "so-khcn", 200), ("so-khcn", "so-y-te", 403), ("so-y-te", "so-y-te", 200),
+    ("tgv", "so-y-te", 200), ("tgv", "so-khcn", 200), ("lanhdao", "so-khcn", 403), ("admin", "so-y-te", 403),
+    (None, "so-khcn", 401),
+])
+def test_unchanged_matrix(app, demo_db, caplog, username, owner, expected):
+    target = ids(demo_db, owner, "6")
+    before = state_of(demo_db, target.id)
+    with caplog.at_level(logging.WARNING, logger="cds.security"):
+        response = logged_in(app, username).call(UNCHANGED, 1, {
+            "tasks-grid": [{"id": target.id, "version": target.version, "title": "…"}], "tasks-refresh": 2})
+    assert response.status_code == expected
+    with demo_db.read() as s:
+        logged = s.execute(select(ChangeLog.field, ChangeLog.new_value, ChangeLog.on_behalf_of_agency_id)
+                           .where(ChangeLog.entity_id == target.id, ChangeLog.entity == "assignment")).all()
+    if expected == 200:
+        body = response.get_json()["response"]
+        assert body["tasks-toast"]["children"].startswith("Đã ghi nhận 1 nhiệm vụ không thay đổi trong kỳ Tháng ")
+        assert body["tasks-refresh"]["data"] == 3 and body["tasks-grid"]["selectedRows"] == []
+        assert state_of(demo_db, target.id)[0] == target.version + 1
+        assert [tuple(row)[0] for row in logged] == ["unchanged"]
+        assert logged[0][2] == (target.agency_id if username == "tgv" else None)
+    else:
+        assert state_of(demo_db, target.id) == before and logged == []
+        if expected == 403:
+            assert "refused callback" in caplog.text
+
+
+def test_unchanged_with_a_row_needing_a_reason_saves_nothing_and_says_why(app, demo_db):
+    fine, overdue = ids(demo_db, "so-khcn", "6"), ids(demo_db, "so-khcn", "4")
+    before = [state_of(demo_db, fine.id), state_of(demo_db, overdue.id)]
+    body = response_of(logged_in(app, "so-khcn").call(UNCHANGED, 1, {"tasks-grid": [
+        {"id": fine.id, "version": fine.version}, {"id": overdue.id, "version": overdue.version}], "tasks-refresh": 0}))
+    assert "STT 4: Nhiệm vụ đã quá hạn: cần nêu lý do" in body["tasks-toast"]["children"]
+    assert "tasks-refresh" not in body and "tasks-grid" not in body  # the ticks stay, to be corrected
+    assert [state_of(demo_db, fine.id), state_of(demo_db, overdue.id)] == before
+
+
+@pytest.mark.parametrize("selected", [None, "6", [1, 2], [{"id": {"x": 1}}], [{"id": "1 OR 1=1", "version": 1}],
+                                      {"id": 1}, [{"id": 2**40, "version": 1}]])
+def test_forged_selections_change_nothing(app, demo_db, selected):
+    before = state_of(demo_db, ids(demo_db, "so-khcn", "6").id)
+    response = logged_in(app, "so-khcn").call(UNCHANGED, 1, {"tasks-grid": selected, "tasks-refresh": 0})
+    assert response.status_code in (200, 403)
+    if response.status_code == 200:
+        assert "Chưa chọn nhiệm vụ nào" in response.get_json()["response"]["tasks-toast"]["children"]
+    assert state_of(demo_db, ids(demo_db, "so-khcn", "6").id) == before
+
+
+@pytest.mark.parametrize("username, expected", [("so-khcn", 200), ("tgv", 200), ("lanhdao", 403), ("admin", 403),
+                                                (None, 401)])
+def test_the_question_before_submitting_says_how_many_are_not_updated(app, demo_db, username, expected):
+    target = ids(demo_db, "so-khcn", "4")
+    if expected == 200:
+        response_of(save(logged_in(app, "so-khcn"), target.id, target.version))
+    response = logged_in(app, username).call(ASK, 1, {"tasks-agency": target.agency_id})
+    assert response.status_code == expected
+    if expected == 200:
+        body = response.get_json()["response"]
+        assert body["tasks-report-modal"]["is_open"] is True
+        assert "còn 56/57 nhiệm vụ chưa cập nhật trong kỳ này" in str(body["tasks-report-question"]["children"])
+    with demo_db.read() as s:
+        assert s.scalar(select(func.count(ReportSubmission.id))) == 0  # asking submits nothing
+
+
+def test_rows_offer_a_tick_box_only_to_those_who_may_report(app, demo_db):
+    target = ids(demo_db, "so-khcn", "4")
+    response_of(save(logged_in(app, "so-khcn"), target.id, target.version))  # task 4 done
+    for username, writes in (("so-khcn", True), ("tgv", True), ("lanhdao", False)):
+        rows = response_of(logged_in(app, username).call(LOAD, target.agency_id, {"tasks-narrow": False}))[
+            "tasks-grid"]["rowData"]
+        assert {r["stt"] for r in rows if r["selectable"]} == ({r["stt"] for r in rows} - {"4"} if writes else set())
+
+
+def test_the_count_line_names_the_filters_and_says_when_nothing_is_left():
+    from layouts.tasks import count_text
+    assert count_text(3, 57, {"needs_update", "overdue"}, True, 40).startswith(
+        "Hiển thị 3/57 nhiệm vụ (lọc: chưa cập nhật kỳ này, quá hạn). Bấm một dòng để cập nhật")
+    assert count_text(0, 57, {"needs_update"}, True, 40).startswith("Hiển thị 0/57 nhiệm vụ")  # a search: not "none left"
+    assert count_text(0, 57, {"needs_update"}, False, 0).startswith("Không còn nhiệm vụ nào chưa cập nhật")
+    assert count_text(57, 57, set(), False, 0) == "Hiển thị 57/57 nhiệm vụ. Bấm một dòng để xem."
+
+
+def test_the_page_opens_on_what_the_agency_has_left_to_update(app, demo_db):
+    agency, leader = logged_in(app, "so-khcn"), logged_in(app, "lanhdao")
+    first = response_of(agency.call("tasks-ready.data", True, {"url": ""}))
+    assert (first["tasks-flags"]["value"], first["tasks-status"]["value"]) == (["needs_update"], "all")
+    assert response_of(leader.call("tasks-ready.data", True, {"url": ""}))["tasks-flags"]["value"] == []
+    for search, flags, status in (("?loc=qua-han", ["overdue"], "all"), ("?loc=tat-ca", [], "all"),
+                                  ("?tinh-trang=done", [], "done"), ("?loc=bad&tinh-trang=x", ["needs_update"], "all")):
+        body = response_of(agency.call("tasks-ready.data", True, {"url": search}))
+        assert (body["tasks-flags"]["value"], body["tasks-status"]["value"]) == (flags, status), search
 
 
 # ---- No lost updates (I1) and bad input (I5) ---------------------------------------------------

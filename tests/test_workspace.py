@@ -1,6 +1,7 @@
 """The agency workspace against the demo plan, on SQLite and PostgreSQL: saving, conflicts,
 history, group tasks, coordinated tasks, filters and the periodic report."""
 import json
+import re
 from datetime import date, datetime
 
 import pytest
@@ -9,9 +10,11 @@ from sqlalchemy import func, select
 from models import Agency, Assignment, AssignmentState, ChangeLog, Plan, ReportSnapshot, ReportSubmission, Task, User
 from services.accounts.permissions import NotAllowed
 from services.common.saving import Outcome
+from services.common.text import fold, matches, search_words
 from services.reporting.rollup import plan_rollup, task_progress
 from services.tasks.submissions import report_status, snapshot_digest, submit_report
-from services.tasks.updates import save_update
+from services.tasks.history import UNCHANGED
+from services.tasks.updates import confirm_unchanged, save_update
 from services.tasks.workspace import TaskFilter, agency_rows, assignment_history, coordinated_rows
 from web.auth import actor_from_user
 
@@ -144,7 +147,12 @@ def test_rows_filters_and_diacritic_free_search(demo_db):
         printed = set(s.scalars(select(Task.stt).join(Assignment).where(
             Assignment.agency_id == me.agency_id,
             Task.coordinators_text.contains("Sở Khoa học") | Task.lead_text.contains("Sở Khoa học"))))
-        assert found and found == printed
+        # Every word, in any order: the rows naming "Sở Khoa học", and exactly those holding all three words.
+        assert printed and printed <= found
+        assert found == {r["stt"] for r in rows if all(
+            any(word.startswith(w) for word in re.findall(r"\w+", fold(r["search"]))) for w in ("so", "khoa", "hoc"))}
+        in_any_order = {r["stt"] for r in rows if TaskFilter.from_inputs("hoc KHOA so", None, None, []).keeps(r)}
+        assert in_any_order == found
         found = [r["stt"] for r in rows if TaskFilter.from_inputs("  mo hinh Y TE SO ", None, None, []).keeps(r)]
         assert found == ["89"]  # "Triển khai mô hình y tế số, ..."
         quarter = [r for r in rows if TaskFilter.from_inputs(None, None, None, ["quarter"]).keeps(r)]
@@ -155,6 +163,111 @@ def test_rows_filters_and_diacritic_free_search(demo_db):
             status="done", section_id=3, due_this_quarter=True)
         with pytest.raises(NotAllowed):
             agency_rows(s, me, plan, assignment_of(s, "so-khcn", "4").agency_id, DAY)
+
+
+def test_search_matches_every_word_in_any_order_without_diacritics():
+    """Issue 15: "quy che chia se du lieu" found nothing (the words had to be consecutive)."""
+    title = "Ban hành quy chế chia sẻ, kết nối, khai thác và sử dụng dữ liệu giữa các cơ quan trên địa bàn tỉnh"
+    assert search_words("  Quy CHẾ  chia se du lieu ") == ("quy", "che", "chia", "se", "du", "lieu")
+    assert matches(search_words("quy che chia se du lieu"), title)
+    assert matches(search_words("du lieu quy che"), title)
+    assert not matches(search_words("quy che chia se du lieu y te"), title)  # one word missing: no match
+    assert not matches(search_words("an"), title) and matches(search_words("ban h"), title)  # words begin words
+    assert matches(search_words("kh&cn 788/qd"), "Sở KH&CN, Quyết định số 788/QĐ-UBND")
+    assert matches(search_words(""), title) and matches(search_words({"x": 1}), title)  # nothing asked
+    assert search_words(["quy"]) == () and matches((), "")
+
+
+# ---- "Không thay đổi trong kỳ": several tasks reported unchanged at once ---------------------------
+
+def listed(*assignments):
+    """The selected rows as the grid sends them."""
+    return [{"id": str(a.id) if i % 2 else a.id, "version": a.version, "stt": "?"} for i, a in enumerate(assignments)]
+
+
+def test_unchanged_is_a_logged_report_that_counts_as_updated(demo_db):
+    with demo_db.write() as s:
+        plan, me = s.scalar(select(Plan)), actor(s, "so-khcn")
+        six, nine = assignment_of(s, "so-khcn", "6"), assignment_of(s, "so-khcn", "9")
+        assert report_status(s, me, plan, me.agency_id, DAY).pending == 57
+        result = confirm_unchanged(s, me, plan, listed(six, nine), when=WHEN)
+        assert (result.outcome, result.confirmed) == (Outcome.SAVED, 2)
+        assert result.message == "Đã ghi nhận 2 nhiệm vụ không thay đổi trong kỳ Tháng 11/2026."
+        assert report_status(s, me, plan, me.agency_id, DAY).pending == 55
+        rows = {r["stt"]: r for r in agency_rows(s, me, plan, me.agency_id, DAY)}
+        assert not rows["6"]["needs_update"] and rows["6"]["status"] == "not_started" and rows["4"]["needs_update"]
+    with demo_db.read() as s:
+        for target in (six, nine):
+            row = s.get(Assignment, target.id)
+            assert (row.version, row.updated_at, row.status, row.progress) == (2, WHEN, "not_started", 0)
+            logs = s.execute(select(ChangeLog.field, ChangeLog.old_value, ChangeLog.new_value, ChangeLog.user_id)
+                             .where(ChangeLog.entity == "assignment", ChangeLog.entity_id == target.id)).all()
+            assert [tuple(log) for log in logs] == [(UNCHANGED, None, "2026-11", row.updated_by_id)]
+            states = s.execute(select(AssignmentState.valid_from, AssignmentState.valid_to, AssignmentState.status)
+                               .where(AssignmentState.assignment_id == target.id)
+                               .order_by(AssignmentState.valid_from)).all()
+            assert [tuple(state)[1:] for state in states] == [(WHEN, "not_started"), (None, "not_started")]
+        history = assignment_history(s, actor(s, "so-khcn"), six.id)
+        assert (history[-1]["field"], history[-1]["old"], history[-1]["new"]) == (
+            "Không thay đổi trong kỳ", "(trống)", "Tháng 11/2026")
+        assert history[-1]["who"].startswith("Cán bộ đầu mối Sở Khoa học")
+
+
+@pytest.mark.parametrize("case", ["overdue without a reason", "stale version", "done", "nothing chosen",
+                                  "period closed"])
+def test_unchanged_is_all_or_nothing_and_says_which_row_stops_it(demo_db, case):
+    with demo_db.write() as s:
+        plan, me = s.scalar(select(Plan)), actor(s, "so-khcn")
+        six, four, five = (assignment_of(s, "so-khcn", stt) for stt in ("6", "4", "5"))
+        if case == "done":
+            save_update(s, me, five.id, five.version, DONE, when=datetime(2026, 11, 2, 8))
+        if case == "period closed":
+            from services.publication.closing import close_period
+            close_period(s, actor(s, "tgv"), plan, "2026-11", when=datetime(2026, 11, 23, 9))
+    before = fingerprint(demo_db)
+    with demo_db.write() as s:
+        plan, me = s.scalar(select(Plan)), actor(s, "so-khcn")
+        six, four, five = (assignment_of(s, "so-khcn", stt) for stt in ("6", "4", "5"))
+        chosen, expected = {
+            "overdue without a reason": (listed(six, four), (Outcome.INVALID, "STT 4: Nhiệm vụ đã quá hạn: cần nêu lý do")),
+            "stale version": ([*listed(six), {"id": four.id, "version": four.version - 1}],
+                              (Outcome.CONFLICT, "STT 4: vừa được cập nhật")),
+            "done": (listed(six, five), (Outcome.INVALID, "STT 5: đã báo hoàn thành")),
+            "nothing chosen": ([], (Outcome.INVALID, "Chưa chọn nhiệm vụ nào")),
+            "period closed": (listed(six), (Outcome.INVALID, "Số liệu Tháng 11/2026 đã chốt")),
+        }[case]
+        result = confirm_unchanged(s, me, plan, chosen, when=WHEN)
+        assert result.outcome is expected[0] and expected[1] in result.message and result.confirmed == 0
+    assert fingerprint(demo_db) == before
+
+
+def test_unchanged_refuses_other_agencies_provinces_roles_forged_rows_and_archived_plans(demo_db):
+    from services.plans.catalogue import PlanArchived, archive_plan
+    with demo_db.write() as s:
+        plan = s.scalar(select(Plan))
+        own, other = assignment_of(s, "so-khcn", "6"), assignment_of(s, "so-y-te", "89")
+        for username, items in (("so-khcn", listed(own, other)), ("lanhdao", listed(own)), ("admin", listed(own)),
+                                ("so-khcn", [{"id": "abc", "version": 1}]), ("so-khcn", [{"id": 10**12}]),
+                                ("so-khcn", [{"id": 999999, "version": 1}])):
+            with pytest.raises(NotAllowed):
+                confirm_unchanged(s, actor(s, username), plan, items, when=WHEN)
+        # The secretariat reports on the agency's behalf, recorded as such.
+        assert confirm_unchanged(s, actor(s, "tgv"), plan, listed(other), when=WHEN).outcome is Outcome.SAVED
+        assert s.scalar(select(ChangeLog.on_behalf_of_agency_id).where(
+            ChangeLog.entity_id == other.id, ChangeLog.field == UNCHANGED)) == other.agency_id
+        archive_plan(s, actor(s, "tgv"), plan.id, when=WHEN)
+    before = fingerprint(demo_db)
+    with demo_db.write() as s, pytest.raises(PlanArchived):
+        confirm_unchanged(s, actor(s, "so-khcn"), s.scalar(select(Plan)), listed(assignment_of(s, "so-khcn", "6")),
+                          when=WHEN)
+    assert fingerprint(demo_db) == before
+
+
+def fingerprint(db):
+    """Everything an unchanged report writes: versions, last updates, the change log, state intervals."""
+    with db.read() as s:
+        return (s.execute(select(Assignment.id, Assignment.version, Assignment.updated_at).order_by(Assignment.id)).all(),
+                log_count(s), s.scalar(select(func.count(AssignmentState.id))))
 
 
 def test_coordinated_tasks_come_from_named_agencies_and_groups(demo_db):

@@ -32,7 +32,7 @@ from services.accounts.users import (
 from services.common.clock import now
 from services.common.inputs import clean_text, id_from_text
 from services.common.queries import vn_date
-from services.common.text import fold
+from services.common.text import fold, matches, search_words
 from services.plans.agencies import AgencyDirectory
 from services.plans.spreadsheet import (
     Column,
@@ -282,7 +282,7 @@ def account_rows(session: Session, actor: Actor, province_id: object, search: ob
     """The province's accounts for the grid, filtered by `search` ignoring diacritics (name, user
     name, agency, email). No password or hash leaves here."""
     directory = _directory(session, actor, province_id)
-    wanted = fold(search) if isinstance(search, str) else ""
+    words = search_words(search)
     moment = now()
     rows = []
     users = session.execute(
@@ -291,7 +291,7 @@ def account_rows(session: Session, actor: Actor, province_id: object, search: ob
     ).all()
     for user, agency in sorted(users, key=lambda r: (ROLE_ORDER.index(r[0].role) if r[0].role in ROLE_ORDER else 9,
                                                      r[1] or "", r[0].username)):
-        if wanted and wanted not in fold(" ".join([user.username, user.full_name, agency or "", user.email or ""])):
+        if not matches(words, " ".join([user.username, user.full_name, agency or "", user.email or ""])):
             continue
         locked = user.locked_until is not None and user.locked_until > moment
         state = ("Đã khóa" if not user.active else f"Tạm khóa đến {vn_date(user.locked_until)}" if locked

@@ -37,6 +37,20 @@ def id_from_text(value: object) -> int | None:
     return number if number is not None and number > 0 else None
 
 
+def ids_with_versions(items: object) -> dict[int, Any] | None:
+    """{row id: version sent} from the rows a grid sends ([{"id", "version"}, ...]); {} for anything
+    but a list; None when an entry names no row (a browser sends only the rows it listed)."""
+    if not isinstance(items, list):
+        return {}
+    requested: dict[int, Any] = {}
+    for item in items:
+        row_id = id_from_text(item.get("id")) if isinstance(item, dict) else None
+        if row_id is None:
+            return None
+        requested[row_id] = item.get("version")
+    return requested
+
+
 def index_from_text(value: object) -> int | None:
     """A position in a list as a select sends it ("0") or as an integer, else None."""
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 6:

@@ -7,6 +7,7 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 _AROUND_AMPERSAND = re.compile(r"\s*&\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
@@ -15,6 +16,23 @@ def fold(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     stripped = stripped.replace("đ", "d").replace("Đ", "D")
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def search_words(query: object) -> tuple[str, ...]:
+    """A search box's text as folded words ("Sở KH&CN" → so, kh, cn); anything but text (a forged
+    payload) searches for nothing."""
+    return tuple(_WORD.findall(fold(query))) if isinstance(query, str) else ()
+
+
+def matches(words: tuple[str, ...], text: str) -> bool:
+    """The one search rule of every search box: each word begins a word of the text, in any order,
+    diacritics and case ignored ("quy che chia se du lieu" finds "Ban hành quy chế chia sẻ, kết nối,
+    khai thác và sử dụng dữ liệu"), but not inside another word ("an" does not find "ban hành"). No
+    words: everything matches."""
+    if not words:
+        return True
+    text_words = _WORD.findall(fold(text))
+    return all(any(candidate.startswith(word) for candidate in text_words) for word in words)
 
 
 def name_key(text: str) -> str:

@@ -30,7 +30,7 @@ from services.accounts.permissions import (
 from services.common.clock import today
 from services.common.inputs import strict_int
 from services.common.queries import change_phrase, vn_date
-from services.common.text import fold
+from services.common.text import matches
 from services.reporting.stored import Codec, stored
 from services.indicators.achievement import (
     ASSESSMENT_LABELS,
@@ -254,13 +254,13 @@ def _series(session: Session, plan: Plan, day: date, indicator_id: int | None = 
 class TableFilter:
     """The indicator table's filters, built from browser input (garbage tolerated)."""
 
-    text: str = ""
+    words: tuple[str, ...] = ()  # the search, folded (services.common.text.matches)
     section_id: int | None = None
     band: Band | None = None
     only: set[int] | None = None  # the ids an agency user asked to narrow to (its own)
 
     def keeps(self, row: dict) -> bool:
-        return ((not self.text or self.text in fold(row["search"]))
+        return (matches(self.words, row["search"])
                 and (self.section_id is None or row["section_id"] == self.section_id)
                 and (self.band is None or row["band"] == self.band.value)
                 and (self.only is None or row["id"] in self.only))

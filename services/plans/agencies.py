@@ -19,7 +19,7 @@ from services.accounts.permissions import Actor, NotAllowed, can_manage_province
 from services.common.clock import now
 from services.common.inputs import clean_text, id_from_text
 from services.common.saving import writer_label
-from services.common.text import fold, name_key
+from services.common.text import fold, matches, name_key, search_words
 from services.plans.spreadsheet import (
     Column,
     ColumnMapping,
@@ -410,7 +410,7 @@ class AgencyEditor:
 
     def rows(self, search: object = "") -> list[dict]:
         """Every agency of the province with its kind, other names, groups, members and accounts."""
-        wanted = fold(search) if isinstance(search, str) else ""
+        words = search_words(search)
         agencies = self.session.scalars(select(Agency).where(Agency.province_id == self.province.id)).all()
         by_id = {a.id: a for a in agencies}
         aliases: dict[int, list[str]] = {}
@@ -429,7 +429,7 @@ class AgencyEditor:
         rows = []
         for agency in sorted(agencies, key=lambda a: (a.is_group, fold(a.name))):
             other_names = "; ".join(aliases.get(agency.id, []))
-            if wanted and wanted not in fold(f"{agency.name} {other_names}"):
+            if not matches(words, f"{agency.name} {other_names}"):
                 continue
             merged = by_id.get(agency.merged_into_id)
             rows.append({

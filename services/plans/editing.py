@@ -42,7 +42,7 @@ from services.common.clock import now
 from services.common.inputs import MAX_TEXT_LENGTH, clean_text, id_from_text, strict_int
 from services.common.queries import plan_sections, vn_date
 from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
-from services.common.text import fold
+from services.common.text import matches, search_words
 from services.plans.agencies import AgencyDirectory
 from services.plans.catalogue import archived_message, ensure_open
 from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind, parse_date, parse_deadline
@@ -575,10 +575,9 @@ def plan_task_rows(session: Session, actor: Actor, plan: Plan) -> list[dict]:
 
 
 def search_rows(rows: list[dict], text: Any) -> list[dict]:
-    """The rows whose text contains the search, diacritics and case ignored ("ke hoach" finds "Kế hoạch")."""
-    wanted = fold(text) if isinstance(text, str) else ""
-    return [{k: v for k, v in row.items() if k != "search"}
-            for row in rows if not wanted or wanted in fold(row["search"])]
+    """The rows matching the search (every word, any order, diacritics ignored: services.common.text.matches)."""
+    words = search_words(text)
+    return [{k: v for k, v in row.items() if k != "search"} for row in rows if matches(words, row["search"])]
 
 
 def task_detail(session: Session, actor: Actor, task_id: Any) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import date, datetime
@@ -31,18 +30,16 @@ from services.reporting.dashboard import (
     agency_table,
     as_of_for,
     overdue_board,
+    results_by_task,
     section_table,
     selection_for,
 )
 from services.reporting.periods import InvalidPeriod, Period, parse_period, period_containing
 from services.reporting.rollup import (
-    NOT_DONE_REVIEWS,
     Counts,
-    assignment_in_force,
     assignments_counted,
     plan_rollup,
     task_categories,
-    task_in_force,
     tasks_in_force,
 )
 
@@ -313,7 +310,7 @@ def _tasks(session: Session, plan: Plan, day: date, as_of: date | None) -> tuple
     for task_id, status, *flags in session.execute(task_categories(plan, CATEGORY_LABELS, as_of)).tuples():
         statuses[task_id] = status
         categories[task_id] = tuple(category for category, flag in zip(CATEGORY_LABELS, flags) if flag)
-    results = _results_by_task(session, plan, day)
+    results = results_by_task(session, plan, day)
     listed = tasks_in_force(plan, as_of)
     lines, due_dates = [], {}
     for task_id, parent_id, root_id, stt, code, title, lead, deadline_text, due_date in session.execute(
@@ -329,31 +326,6 @@ def _tasks(session: Session, plan: Plan, day: date, as_of: date | None) -> tuple
             categories.get(task_id, ()) if parent_id is None else ()))
         due_dates[task_id] = due_date
     return tuple(lines), due_dates
-
-
-def _results_by_task(session: Session, plan: Plan, day: date) -> dict[int, str]:
-    """Kết quả/Lý do per task: the result if done, else the reason; per agency for shared tasks;
-    only the parts that count on `day` (not withdrawn, lead not replaced)."""
-    parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for task_id, agency, status, review_state, result, reason in session.execute(
-        select(Task.root_id, Agency.name, Assignment.status, Assignment.review_state, Assignment.result,
-               Assignment.delay_reason)
-        .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
-        .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
-        .order_by(Task.position, Agency.name)
-    ):
-        # A completion the secretariat returned is not done (rollup's rule): its reason, or the
-        # evidence marked as returned when the agency gave no reason.
-        if status != Status.DONE.value:
-            text = reason
-        elif review_state in NOT_DONE_REVIEWS:
-            text = reason or (f"{result} (Tổ giúp việc trả lại)" if result else "")
-        else:
-            text = result
-        if text:
-            parts[task_id].append((agency, text))
-    return {task_id: "\n".join(f"{agency}: {text}" if len(items) > 1 else text for agency, text in items)
-            for task_id, items in parts.items()}
 
 
 def _causes(session: Session, plan: Plan, as_of: date | None) -> tuple[Cause, ...]:

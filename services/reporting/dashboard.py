@@ -5,20 +5,23 @@ module chooses dates, words and the rows behind each number.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
 from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
 from models.figures import TASKS
+from services.common import clock
 from services.common.queries import vn_date
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.periods import Period, parse_period, periods_of_year
 from services.reporting.stored import Codec, stored
 from services.reporting.rollup import (
+    NOT_DONE_REVIEWS,
     Counts,
     agency_rollup,
     assignment_in_force,
@@ -117,29 +120,115 @@ def section_table(session: Session, plan: Plan, as_of: date | None) -> list[dict
     ]
 
 
+# Which top-level tasks a lookup is about: a query of their ids (no bound parameter per id, however
+# many), a short list of ids, or None for every task of the plan.
+Roots = Select | list[int] | None
+SHORT_LIST = 1000
+
+
+def roots_of(task_ids: list[int], otherwise: Roots = None) -> Roots:
+    """`task_ids` as Roots: the list when short, else `otherwise` (a query naming them, or the whole
+    plan): a list that long would bind more parameters than a database takes."""
+    return task_ids if len(task_ids) <= SHORT_LIST else otherwise
+
+
+def days_late(due: date | None, done: bool, day: date) -> int | None:
+    """How many days past its deadline a task not done is on `day` (None when not late)."""
+    return (day - due).days if due is not None and not done and due < day else None
+
+
+def results_by_task(session: Session, plan: Plan, day: date, roots: Roots = None,
+                    agency_id: int | None = None) -> dict[int, str]:
+    """Kết quả/Lý do per top-level task: the result if done, else the reason; per agency for shared
+    tasks; only the parts that count on `day` (not withdrawn, lead not replaced). Optionally only
+    the top-level tasks `roots` and the parts of `agency_id`."""
+    query = (select(Task.root_id, Agency.name, Assignment.status, Assignment.review_state, Assignment.result,
+                    Assignment.delay_reason)
+             .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
+             .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
+             .order_by(Task.position, Agency.name))
+    if roots is not None:
+        query = query.where(Task.root_id.in_(roots))
+    if agency_id is not None:
+        query = query.where(Assignment.agency_id == agency_id)
+    parts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for task_id, agency, status, review_state, result, reason in session.execute(query):
+        # A completion the secretariat returned is not done (rollup's rule): its reason, or the
+        # evidence marked as returned when the agency gave no reason.
+        if status != Status.DONE.value:
+            text = reason
+        elif review_state in NOT_DONE_REVIEWS:
+            text = reason or (f"{result} (Tổ giúp việc trả lại)" if result else "")
+        else:
+            text = result
+        if text:
+            parts[task_id].append((agency, text))
+    return {task_id: "\n".join(f"{agency}: {text}" if len(items) > 1 else text for agency, text in items)
+            for task_id, items in parts.items()}
+
+
+def parts_to_open(session: Session, plan: Plan, roots: Roots, day: date,
+                  agency_id: int | None = None) -> dict[int, int]:
+    """For each top-level task (of `roots`, or all), the part (assignment) a click on it opens: the
+    agency's own when one is named, else the first part not done (in the plan's order, then by
+    agency name), else the first part."""
+    query = (select(Task.root_id, Assignment.id)
+             .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
+             .where(Task.plan_id == plan.id, task_in_force(day), assignment_in_force(day))
+             .order_by(case((Assignment.status == Status.DONE.value, 1), else_=0), Task.position, Agency.name))
+    if roots is not None:
+        query = query.where(Task.root_id.in_(roots))
+    if agency_id is not None:
+        query = query.where(Assignment.agency_id == agency_id)
+    chosen: dict[int, int] = {}
+    for root_id, assignment_id in session.execute(query):
+        chosen.setdefault(root_id, assignment_id)
+    return chosen
+
+
+def part_agency(session: Session, plan: Plan, assignment_id: int) -> int | None:
+    """The agency of a part of `plan` (None for an id of no part of it: another plan's or province's)."""
+    return session.scalar(select(Assignment.agency_id).join(Task, Task.id == Assignment.task_id)
+                          .where(Assignment.id == assignment_id, Task.plan_id == plan.id))
+
+
+def drill_row_id(task_id: int, assignment_id: int | None) -> str:
+    """A click-through row's id: the task, and the part a click on it opens ("12-345")."""
+    return f"{task_id}-{assignment_id}" if assignment_id else str(task_id)
+
+
 def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None,
                  due_between: tuple[date, date] | None = None, section_id: int | None = None,
                  agency_id: int | None = None) -> list[dict]:
     """What a number counts, for the click-through list: the top-level tasks of a plan or section
-    count, or, for an agency's count, the tasks of its parts (with its part's status)."""
+    count, or, for an agency's count, the tasks of its parts (with its part's status); each with
+    its days late, last update and reason (today's: the change log keeps earlier ones), and the part
+    a click on it opens (`drill_row_id`)."""
+    day = as_of or clock.today()
     if agency_id is None:
         counted = tasks_counted(plan, category, as_of, due_between).subquery("counted")
-        query = select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code) \
-            .join(counted, counted.c.task_id == Task.id)
+        query = select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, counted.c.last_update,
+                       Section.code).join(counted, counted.c.task_id == Task.id)
     else:
         counted = assignments_counted(plan, category, as_of).subquery("counted")
-        query = (select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, Section.code)
+        query = (select(Task, counted.c.status, counted.c.deadline_text, counted.c.due_date, counted.c.last_update,
+                        Section.code)
                  .join(Assignment, Assignment.task_id == Task.id)
                  .join(counted, counted.c.assignment_id == Assignment.id)
                  .where(Assignment.agency_id == agency_id))
     if section_id is not None:
         query = query.where(Task.section_id == section_id)
     rows = session.execute(query.outerjoin(Section, Section.id == Task.section_id).order_by(Task.position)).all()
+    roots = roots_of(list({task.root_id for task, *_ in rows}), query.with_only_columns(Task.root_id).correlate(None))
+    results = results_by_task(session, plan, day, roots, agency_id) if rows else {}
+    opened = parts_to_open(session, plan, roots, day, agency_id) if rows else {}
     return [
-        {"id": task.id, "row_id": str(task.id), "stt": task.stt, "section": code or "", "title": task.title,
-         "lead": task.lead_text, "deadline_text": deadline_text, "due_date": vn_date(due_date),
-         "status": STATUS_LABELS[Status(status)]}
-        for task, status, deadline_text, due_date, code in rows
+        {"id": task.id, "row_id": drill_row_id(task.id, opened.get(task.root_id or task.id)), "stt": task.stt,
+         "section": code or "", "title": task.title, "lead": task.lead_text, "deadline_text": deadline_text,
+         "due_date": vn_date(due_date), "status": STATUS_LABELS[Status(status)],
+         "days_late": days_late(due_date, status == Status.DONE.value, day), "last_update": vn_date(last_update),
+         "reason": results.get(task.root_id or task.id, "")}
+        for task, status, deadline_text, due_date, last_update, code in rows
     ]
 
 
@@ -147,21 +236,27 @@ def tasks_behind(session: Session, plan: Plan, category: str, as_of: date | None
 class Board:
     rows: list[dict]
     total: int  # may exceed len(rows): the list is capped, the counts are not
-    bands: dict[str, int]
+    bands: dict[str, int]  # every band's count, whichever band the rows are filtered to
+    every_band: int = 0  # the total whichever band is chosen (a quarterly report missing is overdue in no band)
 
 
-BOARD_CODEC = Codec(lambda board: json.dumps([board.rows, board.total, board.bands], ensure_ascii=False),
+BOARD_CODEC = Codec(lambda board: json.dumps([board.rows, board.total, board.bands, board.every_band],
+                                             ensure_ascii=False),
                     lambda text: Board(*json.loads(text)))
 
 
 def overdue_board(session: Session, plan: Plan, day: date, today: date, category: str = "overdue",
-                  section_id: int | None = None, agency_id: int | None = None) -> Board:
+                  section_id: int | None = None, agency_id: int | None = None, band: int | None = None) -> Board:
     """Every assignment overdue (or due soon) at the end of `day`, oldest first, with who, how
-    late and why, by the deadline in force that day. The reasons are today's (the change log keeps
-    earlier ones), so they are read afresh; the rest is stored (services.reporting.stored)."""
+    late and why, by the deadline in force that day; `band` (an index of OVERDUE_BANDS) keeps one
+    age band's rows and total. The reasons are today's (the change log keeps earlier ones), so they
+    are read afresh; the rest is stored (services.reporting.stored)."""
+    band = band if category == "overdue" and band is not None and 0 <= band < len(OVERDUE_BANDS) else None
     board = stored(session, plan.id, as_of_for(day, today), today, TASKS,
-                   f"board:{category}:{section_id or ''}:{agency_id or ''}:{day if day >= today else ''}",
-                   lambda: _overdue_board(session, plan, day, today, category, section_id, agency_id), BOARD_CODEC)
+                   f"board:{category}:{section_id or ''}:{agency_id or ''}:{day if day >= today else ''}"
+                   f":{'' if band is None else band}",
+                   lambda: _overdue_board(session, plan, day, today, category, section_id, agency_id, band),
+                   BOARD_CODEC)
     reasons = dict(session.execute(select(Assignment.id, Assignment.delay_reason)
                                    .where(Assignment.id.in_([int(row["row_id"]) for row in board.rows]))).all())
     for row in board.rows:
@@ -170,13 +265,14 @@ def overdue_board(session: Session, plan: Plan, day: date, today: date, category
 
 
 def _overdue_board(session: Session, plan: Plan, day: date, today: date, category: str,
-                   section_id: int | None, agency_id: int | None) -> Board:
+                   section_id: int | None, agency_id: int | None, band: int | None) -> Board:
     counted = assignments_counted(plan, category, as_of_for(day, today)).subquery("counted")
     # Straight from the counted parts (they carry task, agency and section): no join back to the
     # assignments, and the totals need no join at all (checked against both databases' query plans).
     query = (
-        select(counted.c.assignment_id.label("id"), Task.stt, Task.title, counted.c.deadline_text,
-               counted.c.due_date, Agency.name.label("agency"), counted.c.status, counted.c.last_update)
+        select(counted.c.assignment_id.label("id"), counted.c.agency_id, Task.stt, Task.title,
+               counted.c.deadline_text, counted.c.due_date, Agency.name.label("agency"), counted.c.status,
+               counted.c.last_update)
         .join(Task, Task.id == counted.c.task_id)
         .join(Agency, Agency.id == counted.c.agency_id)
     )
@@ -191,14 +287,17 @@ def _overdue_board(session: Session, plan: Plan, day: date, today: date, categor
         filters.append(counted.c.agency_id == agency_id)
     if filters:
         query, count_query = query.where(and_(*filters)), count_query.where(and_(*filters))
+    if band is not None:
+        query = query.where(_band_conditions(counted.c.due_date, day)[band])
     # Oldest deadline first: the longest overdue, or the soonest due.
     rows = session.execute(query.order_by(counted.c.due_date, Task.position, Agency.name).limit(BOARD_LIMIT)).all()
-    total, *band_counts = session.execute(count_query).one()
+    every_band, *band_counts = session.execute(count_query).one()
+    total = every_band if band is None else band_counts[band]
     result = []
     for row in rows:
         days = (day - row.due_date).days if row.due_date else 0
         result.append({
-            "row_id": str(row.id), "stt": row.stt,
+            "row_id": str(row.id), "agency_id": row.agency_id, "stt": row.stt,
             "title": row.title, "agency": row.agency, "deadline_text": row.deadline_text,
             "due_date": vn_date(row.due_date), "days": days if category == "overdue" else -days,
             "band": overdue_band(days) if category == "overdue" and days > 0 else "",
@@ -206,7 +305,7 @@ def _overdue_board(session: Session, plan: Plan, day: date, today: date, categor
             "delay_reason": "",  # today's, filled in by overdue_board
         })
     bands = dict(zip([label for _, label in OVERDUE_BANDS], map(int, band_counts))) if category == "overdue" else {}
-    return Board(result, int(total), bands)
+    return Board(result, int(total), bands, int(every_band))
 
 
 def _band_conditions(due_date, day: date) -> list:

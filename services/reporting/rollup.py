@@ -325,10 +325,10 @@ def task_categories(plan: Plan, categories: Iterable[str], as_of: date | None = 
 
 def tasks_counted(plan: Plan, category: str, as_of: date | None = None,
                   due_between: tuple[date, date] | None = None) -> Select:
-    """Ids, rolled-up status and deadline then (due_date, deadline_text) of the top-level tasks
-    behind `plan_rollup(...)[category]`."""
+    """Ids, rolled-up status, deadline then (due_date, deadline_text) and last update of the
+    top-level tasks behind `plan_rollup(...)[category]`."""
     units = _task_units(plan, as_of)
-    query = select(units.c.task_id, units.c.status, units.c.due_date, units.c.deadline_text) \
+    query = select(units.c.task_id, units.c.status, units.c.due_date, units.c.deadline_text, units.c.last_update) \
         .where(_category(units, plan, as_of or today(), category))
     if due_between is not None:
         query = query.where(units.c.due_date.between(*due_between))

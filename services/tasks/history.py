@@ -18,6 +18,7 @@ TRACKED_FIELDS = ("status", "progress", "result", "delay_reason", "note", "compl
                   "review_comment")
 STATE_FIELDS = ("status", "progress", "completed_on", "review_state")
 SOURCE_LABELS = {"import": "Nhập từ tệp", "cli": "Dòng lệnh"}  # who, when no user made the change
+UNCHANGED = "unchanged"  # change log field: the agency reported the assignment unchanged for a period (its key)
 
 
 def _as_text(value: Any) -> str | None:
@@ -90,8 +91,26 @@ def apply_assignment_change(
         raise ValueError(f"untracked fields: {sorted(unknown)}")
     changed = apply_changes(session, "assignment", assignment, changes, when=when, recorded_at=recorded_at,
                             user_id=user_id, source=source, on_behalf_of_agency_id=on_behalf_of_agency_id)
-    if not changed:
-        return changed
+    if changed:
+        _report(session, assignment, when, user_id)
+    return changed
+
+
+def report_unchanged(
+    session: Session, assignment: Assignment, period_key: str, *, when: datetime, user_id: int,
+    on_behalf_of_agency_id: int | None = None,
+) -> None:
+    """"Không thay đổi trong kỳ": the agency reports the assignment as it stands for the period.
+    No field changes, but it is a report like any save: logged (field UNCHANGED, the period's key),
+    `updated_at`/`updated_by_id` set, and a state interval opened at `when` (same values), so the
+    as-of views see the report at the same moment as the live ones."""
+    record_change(session, "assignment", assignment.id, UNCHANGED, None, period_key, when=when, recorded_at=when,
+                  user_id=user_id, on_behalf_of_agency_id=on_behalf_of_agency_id)
+    _report(session, assignment, when, user_id)
+
+
+def _report(session: Session, assignment: Assignment, when: datetime, user_id: int | None) -> None:
+    """An agency's report at `when`: who and when on the row, and the state interval it opens."""
     assignment.updated_at = when
     assignment.updated_by_id = user_id
     # Through the unit of work, not a bulk UPDATE: the figures' hook (models.figures) sees each row.
@@ -102,7 +121,6 @@ def apply_assignment_change(
         assignment_id=assignment.id, valid_from=when, valid_to=None,
         **{f: getattr(assignment, f) for f in STATE_FIELDS},
     ))
-    return changed
 
 
 def apply_review(

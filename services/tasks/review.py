@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, aliased
 from models import Agency, Assignment, AssignmentState, Plan, Section, Task, User
 from services.accounts.permissions import READ_ALL_ROLES, Actor, NotAllowed, can_publish, can_view_agency, sees_province
 from services.common.clock import now, today
-from services.common.inputs import clean_text, id_from_text, strict_int
+from services.common.inputs import clean_text, id_from_text, ids_with_versions, strict_int
 from services.common.queries import agency_province, vn_date, vn_number
 from services.common.saving import Outcome
 from services.plans.catalogue import ensure_open
@@ -195,26 +195,14 @@ def returned_tasks(session: Session, actor: Actor, plan: Plan, agency_id: int, d
              "returned_on": vn_date(r.reviewed_at.date()) if r.reviewed_at else ""} for r in rows]
 
 
-def _requested(items: Any) -> dict[int, Any]:
-    """{assignment id: version sent} from [{"id", "version"}, ...]; NotAllowed for an entry naming
-    no assignment (a browser sends the rows it listed)."""
-    if not isinstance(items, list):
-        return {}
-    requested: dict[int, Any] = {}
-    for item in items:
-        assignment_id = id_from_text(item.get("id")) if isinstance(item, dict) else None
-        if assignment_id is None:
-            raise NotAllowed(f"review item {str(item)[:80]!r} names no assignment")
-        requested[assignment_id] = item.get("version")
-    return requested
-
-
 def _review(session: Session, actor: Actor, plan: Plan, items: Any, decision: str, comment: Any,
             when: datetime | None) -> ReviewResult:
     if not can_publish(actor, plan.province_id):
         raise NotAllowed(f"user {actor.username} may not review plan {plan.id}")
     ensure_open(plan)
-    requested = _requested(items)
+    requested = ids_with_versions(items)
+    if requested is None:
+        raise NotAllowed(f"review items {str(items)[:80]!r} name no assignment")
     if not requested:
         return ReviewResult(Outcome.INVALID, "Chưa chọn nhiệm vụ nào: đánh dấu các dòng cần xác nhận hoặc trả lại.")
     if len(requested) > MAX_ITEMS:

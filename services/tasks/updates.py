@@ -6,6 +6,7 @@ write, that the plan is not archived and the day not inside a closed period, ref
 missing version with the current values (QUALITY.md I1), and applies the change through
 services.tasks.history, so the row, its state interval and the change log are written together or not
 at all; a change of what the secretariat reviewed sends it back for review (services.tasks.review).
+`confirm_unchanged` reports several assignments unchanged for the period at once, with the same checks.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Assignment, Plan, Task
-from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency
+from models import Agency, Assignment, Plan, Task
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, require_province
 from services.common.clock import now
-from services.common.inputs import clean_text, strict_int
+from services.common.inputs import clean_text, ids_with_versions, strict_int
 from services.common.queries import agency_province, vn_date
 from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
 from services.plans.catalogue import ensure_open
@@ -28,8 +29,10 @@ from services.plans.deadlines import parse_date
 from services.plans.statuses import STATUS_LABELS, Status, status_from
 from services.publication.published import PeriodClosed, ensure_not_closed
 from services.reporting.rollup import assignment_in_force, assignment_situations, task_in_force
-from services.tasks.history import apply_assignment_change
-from services.tasks.review import COMMENT_LABEL, REVIEW_LABELS, state_after_report
+from services.reporting.periods import parse_period
+from services.tasks.history import UNCHANGED, apply_assignment_change, report_unchanged
+from services.tasks.review import COMMENT_LABEL, RETURNED, REVIEW_LABELS, state_after_report
+from services.tasks.submissions import current_period
 
 TEXT_FIELDS = ("result", "delay_reason", "note")
 FORM_FIELDS = ("status", "progress", "completed_on") + TEXT_FIELDS
@@ -42,7 +45,14 @@ FIELD_LABELS = {
     "note": "Ghi chú",
     "review_state": "Xác nhận của Tổ giúp việc",
     "review_comment": COMMENT_LABEL,
+    UNCHANGED: "Không thay đổi trong kỳ",
 }
+REQUIRED_MESSAGES = {
+    "result": ("Nhiệm vụ đã hoàn thành cần ghi kết quả/sản phẩm, ví dụ số và ngày văn bản "
+               "(Quyết định số 788/QĐ-UBND ngày 15/04/2026)."),
+    "delay_reason": "Nhiệm vụ đã quá hạn: cần nêu lý do chưa hoàn thành hoặc triển khai chậm.",
+}
+MAX_UNCHANGED = 500  # rows confirmed in one action (an agency's grid holds far fewer)
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,20 @@ def _parse_completed_on(value: Any, today: date, plan_start: date) -> tuple[date
     return day, None
 
 
+def required_fields(status: Status | None, deadline_passed: bool) -> set[str]:
+    """The free-text fields the rules require for a status: a done task names its product or the
+    document that proves it; an open task past its deadline gives the reason for the delay. The form
+    marks them before saving (`required_by_status`); `validate_update` refuses them empty."""
+    if status is Status.DONE:
+        return {"result"}
+    return {"delay_reason"} if status is not None and deadline_passed else set()
+
+
+def required_by_status(deadline_passed: bool) -> dict[str, list[str]]:
+    """`required_fields` for every status the form offers, keyed by the status's value."""
+    return {status.value: sorted(required_fields(status, deadline_passed)) for status in Status}
+
+
 def validate_update(
     raw: Mapping[str, Any], *, deadline_passed: bool, today: date, plan_start: date,
 ) -> tuple[ValidUpdate | None, dict[str, str]]:
@@ -124,12 +148,9 @@ def validate_update(
             errors["progress"] = "Tiến độ 100% chỉ dùng khi nhiệm vụ đã hoàn thành."
         elif status is Status.NOT_STARTED and progress > 0:
             errors["progress"] = "Nhiệm vụ chưa thực hiện thì tiến độ là 0%."
-    if status is Status.DONE and "result" not in errors and not texts["result"]:
-        errors["result"] = ("Nhiệm vụ đã hoàn thành cần ghi kết quả/sản phẩm, ví dụ số và ngày văn bản "
-                            "(Quyết định số 788/QĐ-UBND ngày 15/04/2026).")
-    if (deadline_passed and status is not None and status is not Status.DONE
-            and "delay_reason" not in errors and not texts["delay_reason"]):
-        errors["delay_reason"] = "Nhiệm vụ đã quá hạn: cần nêu lý do chưa hoàn thành hoặc triển khai chậm."
+    for name in required_fields(status, deadline_passed):
+        if name not in errors and not texts[name]:
+            errors[name] = REQUIRED_MESSAGES[name]
     if errors:
         return None, errors
     return ValidUpdate(status, progress, completed_on, texts["result"], texts["delay_reason"],
@@ -153,6 +174,8 @@ def display_value(name: str, value: Any) -> str:
         return f"{value}%" if value not in (None, "") else ""
     if name == "review_state":
         return REVIEW_LABELS.get(value, str(value or ""))
+    if name == UNCHANGED and value:
+        return parse_period(value).label
     return str(value or "")
 
 
@@ -242,3 +265,91 @@ def save_update(
     session.flush()  # bumps the version (version_id_col) inside this transaction
     return SaveResult(Outcome.SAVED, assignment.version, current=form_values(assignment),
                       message="Đã lưu cập nhật.")
+
+
+@dataclass(frozen=True)
+class UnchangedResult:
+    outcome: Outcome  # SAVED, INVALID (nothing chosen, a row needs a real update, period closed) or CONFLICT
+    message: str
+    confirmed: int = 0
+
+
+def may_report_unchanged(status: str, review_state: str) -> bool:
+    """Whether an assignment can be reported "Không thay đổi trong kỳ": not a completion (a done task
+    needs no periodic report) and not a completion the secretariat returned (it must be fixed)."""
+    return status != Status.DONE.value and review_state != RETURNED
+
+
+def _rows_named(rows, problem: str) -> str:
+    return ", ".join(f"STT {row.stt}" for row in rows) + f": {problem}"
+
+
+def confirm_unchanged(session: Session, actor: Actor, plan: Plan, items: Any, *,
+                      when: datetime | None = None) -> UnchangedResult:
+    """"Không thay đổi trong kỳ": report the selected assignments (`items`, [{"id", "version"}] as the
+    grid sends its selected rows) as they stand for the current period, all or none.
+
+    Each row is checked as a save would be: the actor may act for its agency (province wall), it is
+    in `plan`, which is not archived, the day is not inside a closed period, it still counts, its
+    version is the one listed, and what it holds passes the update rules as they apply today
+    (`validate_update`: an open task past its deadline must give a reason). A done task needs no
+    report, so it is refused. Each report is logged (services.tasks.history.report_unchanged) and
+    counts as updated in the period."""
+    require_province(actor, plan.province_id, "the plan")
+    requested = ids_with_versions(items)
+    if requested is None:
+        raise NotAllowed(f"unchanged items {str(items)[:80]!r} name no assignment")
+    if not requested:
+        return UnchangedResult(Outcome.INVALID, "Chưa chọn nhiệm vụ nào: đánh dấu các nhiệm vụ không thay đổi trong kỳ.")
+    if len(requested) > MAX_UNCHANGED:
+        return UnchangedResult(Outcome.INVALID, f"Mỗi lần xác nhận tối đa {MAX_UNCHANGED} nhiệm vụ.")
+    ensure_open(plan)
+    when = when or now()
+    day = when.date()
+    try:
+        ensure_not_closed(session, plan, day)  # before the rows: the plan's lock comes first
+    except PeriodClosed as exc:
+        return UnchangedResult(Outcome.INVALID, str(exc))
+    rows = session.execute(
+        select(Assignment, Task.plan_id, Task.stt, Agency.province_id)
+        .join(Task, Task.id == Assignment.task_id).join(Agency, Agency.id == Assignment.agency_id)
+        .where(Assignment.id.in_(list(requested))).order_by(Task.position, Assignment.id)
+        .with_for_update(of=Assignment)
+    ).all()
+    if len(rows) != len(requested) or any(
+            row.plan_id != plan.id or not can_act_for_agency(actor, row.Assignment.agency_id, row.province_id)
+            for row in rows):
+        raise NotAllowed(f"user {actor.username} may not report assignments {sorted(requested)[:20]} of plan {plan.id}")
+    counting = set(session.scalars(select(Assignment.id).join(Task, Task.id == Assignment.task_id).where(
+        Assignment.id.in_(list(requested)), task_in_force(day), assignment_in_force(day))))
+    gone = [row for row in rows if row.Assignment.id not in counting]
+    if gone:
+        return UnchangedResult(Outcome.INVALID, "Chưa xác nhận nhiệm vụ nào. " + _rows_named(gone, NOT_IN_FORCE_MESSAGE))
+    stale = [row for row in rows if strict_int(requested[row.Assignment.id]) != row.Assignment.version]
+    if stale:
+        return UnchangedResult(Outcome.CONFLICT, "Chưa xác nhận nhiệm vụ nào: " + _rows_named(
+            stale, "vừa được cập nhật sau khi bạn mở danh sách. Hãy xem lại rồi chọn lại."))
+    finished = [row for row in rows if not may_report_unchanged(row.Assignment.status, row.Assignment.review_state)]
+    if finished:
+        return UnchangedResult(Outcome.INVALID, "Chưa xác nhận nhiệm vụ nào: " + _rows_named(
+            finished, "đã báo hoàn thành (hoặc bị Tổ giúp việc trả lại): mở nhiệm vụ để xem hoặc sửa, "
+                      "không báo “Không thay đổi”. Bỏ chọn các dòng này."))
+    situations = assignment_situations(session, plan, assignment_ids=list(requested), day=day)
+    problems = []
+    for row in rows:
+        _, errors = validate_update(form_values(row.Assignment),
+                                    deadline_passed=situations[row.Assignment.id].deadline_passed,
+                                    today=day, plan_start=plan.starts_on)
+        if errors:
+            problems.append(f"STT {row.stt}: {' '.join(errors.values())}")
+    if problems:
+        return UnchangedResult(Outcome.INVALID, "Chưa xác nhận nhiệm vụ nào; cần mở và cập nhật trước: "
+                               + "; ".join(problems))
+    period = current_period(plan, day)
+    for row in rows:
+        assignment = row.Assignment
+        report_unchanged(session, assignment, period.key, when=when, user_id=actor.id,
+                         on_behalf_of_agency_id=assignment.agency_id if actor.agency_id != assignment.agency_id else None)
+    session.flush()  # bumps each version (version_id_col) inside this transaction
+    return UnchangedResult(Outcome.SAVED, f"Đã ghi nhận {len(rows)} nhiệm vụ không thay đổi trong kỳ {period.label}.",
+                           len(rows))

@@ -16,7 +16,7 @@ from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency,
 from services.common.clock import today
 from services.common.inputs import id_from_text, strict_int
 from services.common.queries import agency_province, plan_agencies, vn_date
-from services.common.text import fold
+from services.common.text import matches, search_words
 from services.plans.agencies import groups_of
 from services.plans.catalogue import archived_message
 from services.plans.deadlines import DEADLINE_KIND_LABELS, DeadlineKind
@@ -33,14 +33,14 @@ from services.reporting.rollup import (
 from services.tasks.history import SOURCE_LABELS
 from services.tasks.review import NONE, RETURNED, review_label, review_of
 from services.tasks.submissions import current_period, needs_update
-from services.tasks.updates import FIELD_LABELS, display_value, form_values
+from services.tasks.updates import FIELD_LABELS, display_value, form_values, may_report_unchanged
 
 
 @dataclass(frozen=True)
 class TaskFilter:
     """The quick filters. Built from browser input, so every field tolerates garbage."""
 
-    text: str = ""
+    words: tuple[str, ...] = ()  # the search, folded (services.common.text.matches)
     status: Status | None = None
     section_id: int | None = None
     overdue: bool = False
@@ -51,7 +51,7 @@ class TaskFilter:
     def from_inputs(cls, text: Any, status: Any, section_id: Any, flags: Any) -> TaskFilter:
         flags = set(flags) if isinstance(flags, list) and all(isinstance(f, str) for f in flags) else set()
         return cls(
-            text=fold(text) if isinstance(text, str) else "",
+            words=search_words(text),
             status=status_from(status),
             section_id=id_from_text(section_id),
             overdue="overdue" in flags,
@@ -59,8 +59,14 @@ class TaskFilter:
             needs_update="needs_update" in flags,
         )
 
+    @property
+    def flags(self) -> set[str]:
+        """The quick filters on, by the names the page's switches send."""
+        return {name for name, on in (("needs_update", self.needs_update), ("overdue", self.overdue),
+                                      ("quarter", self.due_this_quarter)) if on}
+
     def keeps(self, row: dict) -> bool:
-        return ((not self.text or self.text in fold(row["search"]))
+        return (matches(self.words, row["search"])
                 and (self.status is None or row["status"] == self.status)
                 and (self.section_id is None or row["section_id"] == self.section_id)
                 and (not self.overdue or row["situation"] == Situation.OVERDUE.value)
@@ -151,6 +157,8 @@ def agency_rows(session: Session, actor: Actor, plan: Plan, agency_id: int, toda
             "days_text": _days_text(state.situation, row.due_date, today),
             "due_this_quarter": bool(row.due_date and quarter.start <= row.due_date <= quarter.end),
             "needs_update": bool(row.pending),
+            # Offered a checkbox for "Không thay đổi trong kỳ" (the callback also needs the actor to write).
+            "selectable": may_report_unchanged(row.status, row.review_state),
             "updated_at": vn_date(row.updated_at),
             "updated_by": row.updated_by or "",
             "group": row.group_name or "",
