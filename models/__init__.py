@@ -23,9 +23,20 @@ from models.plan import (
 from models.reminder import Reminder
 from models.throttle import Throttle
 from models.user import ChangeLog, User
+from models.weekly import (
+    AgencyIndicator,
+    AgencyIndicatorTerm,
+    AgencyIndicatorValue,
+    AgencyPeriodEntry,
+    AnnexColumn,
+    AnnexRow,
+    AnnexTable,
+    WeeklyReportNote,
+)
 
 __all__ = [
-    "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
+    "AgencyIndicator", "AgencyIndicatorTerm", "AgencyIndicatorValue", "AgencyPeriodEntry", "AnnexColumn", "AnnexRow",
+    "AnnexTable", "WeeklyReportNote", "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
     "Base", "ChangeLog", "Database", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
     "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
     "User",

@@ -34,9 +34,13 @@ class Plan(Base):
     issued_on: Mapped[Optional[date]] = mapped_column(Date)
     # Tasks exist from this date (start of the plan year, or the issue date if earlier).
     starts_on: Mapped[date] = mapped_column(Date)
-    reporting_cadence: Mapped[str] = mapped_column(String(20), default="monthly")  # monthly|quarterly
+    reporting_cadence: Mapped[str] = mapped_column(String(20), default="monthly")  # weekly|monthly|quarterly
     report_deadline_day: Mapped[int] = mapped_column(Integer, default=20)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
+    # The plan's weeks (services.reporting.periods.WeekScheme): the ISO weekday they start on and
+    # which week is week 1. Lào Cai's weekly report: Friday, "first_start".
+    week_start: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    week_numbering: Mapped[str] = mapped_column(String(20), default="majority", server_default="majority")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # What the plan is (services.plans.catalogue.PLAN_KINDS): the year's main plan is the default view.
     kind: Mapped[str] = mapped_column(String(20), default="annual", server_default="annual")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,14 @@ def vn_date(value: date | datetime | None) -> str:
 def vn_number(value: int) -> str:
     """1234567 → "1.234.567" (Vietnamese thousands separator)."""
     return f"{value:,}".replace(",", ".")
+
+
+def vn_decimal(value: float, decimals: int = 0) -> str:
+    """79.613 → "79,6" (decimals=1), 463724.0 → "463.724": rounded half up, Vietnamese marks."""
+    shown = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{abs(shown):f}".partition(".")
+    sign = "-" if shown < 0 else ""
+    return sign + vn_number(int(whole)) + (f",{fraction}" if fraction else "")
 
 
 def change_phrase(delta: int, noun: str, previous_label: str) -> str:
