@@ -40,7 +40,15 @@ from services.indicators.standings import (
 )
 from services.indicators.updates import FIELD_LABELS, FORM_FIELDS, save_value, set_direction
 from services.plans.catalogue import PlanArchived, archived_message, visible_plan
-from services.reporting.periods import CADENCES, InvalidPeriod, Period, parse_period, period_containing, periods_of_year
+from services.reporting.periods import (
+    CADENCES,
+    InvalidPeriod,
+    Period,
+    parse_period,
+    period_containing,
+    periods_of_year,
+    week_scheme,
+)
 
 REPORT_INDICATOR = Policy(AGENCY_WRITE_ROLES, writes=True,
                           description="cơ quan theo dõi, tổng hợp chỉ tiêu, hoặc Tổ giúp việc")
@@ -63,7 +71,7 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, 
     with db.read() as session:
         plan = province_plan(session, actor, search)
         period = _chosen_period(kind, period_key) or period_containing(selection.day,
-                                                                        CADENCES[plan.reporting_cadence])
+                                                                        CADENCES[plan.reporting_cadence], week_scheme(plan))
         rows = indicator_table(session, actor, plan, selection.day, period)
         previous = band_counts(session, plan, selection.previous_day)
         reporting = reporting_status(session, plan, period)

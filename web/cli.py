@@ -28,7 +28,8 @@ from services.publication.report import RENDERERS, report_content
 from services.reminders.job import run_reminders
 from services.reminders.mail import MailSettings, MailSettingsError, base_url_from, smtp_sender
 from services.reporting.dashboard import Selection, selection_for
-from services.reporting.periods import InvalidPeriod, parse_period
+from services.reporting.periods import InvalidPeriod, Period, parse_period, week_scheme
+from services.weekly.report import weekly_docx
 from services.reporting.rollup import GROUPINGS, rollup
 
 
@@ -46,6 +47,16 @@ def _plan(session, plan_id: int) -> Plan:
     if plan is None:
         _fail(f"Không có kế hoạch mã {plan_id}.")
     return plan
+
+
+def _week(plan: Plan, period: str) -> Period | None:
+    """The week a period names ("2025-W05", "Tuần 05/2025"), numbered as the plan numbers its weeks;
+    None for any other period or day."""
+    try:
+        chosen = parse_period(period, week_scheme(plan))
+    except InvalidPeriod:
+        return None
+    return chosen if chosen.kind == "week" else None
 
 
 def _selection(period: str) -> Selection:
@@ -196,7 +207,7 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed, indicators):
 @click.command("export-report")
 @with_appcontext
 @click.option("--plan", "plan_id", required=True, type=int)
-@click.option("--period", required=True, help="2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
+@click.option("--period", required=True, help="2025-W05 (báo cáo tuần), 2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Tệp cần ghi: .docx (báo cáo Word) hoặc .xlsx (Excel), theo phần mở rộng.")
 def export_report_command(plan_id, period, out):
@@ -204,6 +215,15 @@ def export_report_command(plan_id, period, out):
     closed period (marked, with how the figures counted today differ), else as of the period's end (today
     for a period still running)."""
     fmt = Path(out).suffix.lower().removeprefix(".")
+    with _db().read() as session:
+        plan = _plan(session, plan_id)
+        week = _week(plan, period)
+        if week is not None:
+            if fmt != "docx":
+                _fail(f"Báo cáo tuần xuất dạng Word (.docx), không xuất được “{out}”.")
+            Path(out).write_bytes(weekly_docx(session, plan, week))
+            click.echo(f"Đã ghi báo cáo {week.label} ({week.dates_label}) vào {out}.")
+            return
     if fmt not in RENDERERS:
         _fail(f"Tệp “{out}” không phải .docx hoặc .xlsx: báo cáo xuất được dạng Word (.docx) hoặc Excel (.xlsx).")
     selection = _selection(period)

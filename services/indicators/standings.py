@@ -47,7 +47,7 @@ from services.indicators.achievement import (
     parse_target,
 )
 from services.plans.agencies import groups_of
-from services.reporting.periods import Period, parse_period, reporting_period
+from services.reporting.periods import Period, parse_period, reporting_period, week_scheme
 from services.tasks.history import SOURCE_LABELS
 
 NOUN = "mục tiêu"
@@ -336,7 +336,7 @@ def due_indicators(session: Session, actor: Actor, plan: Plan, today: date) -> D
     agencies = acting_agencies(session, actor)
     if not agencies:
         return None
-    period = reporting_period(plan.reporting_cadence, today)
+    period = reporting_period(plan.reporting_cadence, today, week_scheme(plan))
     mine = monitored_by(session, plan, agencies)
     reported = _reported(session, plan, period)
     rows = [{"id": i.id, "row_id": str(i.id), "stt": i.stt, "name": i.name, "reported": i.id in reported}
@@ -380,7 +380,7 @@ def indicator_detail(session: Session, actor: Actor, indicator_id: Any, today: d
         "values": table, "standing": latest.label, "band": latest.band.value, "band_label": BAND_LABELS[latest.band],
         "takes_assessment": target.kind is not TargetKind.NUMBER,
         "can_report": may_report(session, actor, indicator), "can_configure": can_configure_indicators(actor),
-        "due_period": reporting_period(plan.reporting_cadence, today).key,
+        "due_period": reporting_period(plan.reporting_cadence, today, week_scheme(plan)).key,
     }
 
 

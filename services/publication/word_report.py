@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
 from io import BytesIO
 
 from docx import Document
@@ -57,8 +58,8 @@ def clean(text: object) -> str:
 
 
 def render_docx(content: ReportContent) -> bytes:
-    document = Document()
-    _set_up(document, content)
+    document = new_document(f"Báo cáo kết quả thực hiện {content.plan_title} {content.as_of_phrase}",
+                            content.province, content.generated_at)
     footnotes: list[str] = []
     _heading(document, content)
     _results(document, content, footnotes)
@@ -68,6 +69,10 @@ def render_docx(content: ReportContent) -> bytes:
     _signature(document, content)
     _appendices(document, content)
     _add_footnotes(document, footnotes)
+    return saved(document)
+
+
+def saved(document: DocumentObject) -> bytes:
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -92,7 +97,7 @@ def _set_fonts(rpr, size: int | None = None) -> None:
             element.set(qn("w:val"), str(size * 2))
 
 
-def _page(section, landscape: bool = False) -> None:
+def page_setup(section, landscape: bool = False) -> None:
     width, height = PAGE
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (height, width) if landscape else (width, height)
@@ -100,8 +105,10 @@ def _page(section, landscape: bool = False) -> None:
         setattr(section, name, value)
 
 
-def _set_up(document: DocumentObject, content: ReportContent) -> None:
-    _page(document.sections[0])
+def new_document(title: str, province: str, created: datetime) -> DocumentObject:
+    """A portrait A4 document in Times New Roman with the report's properties (no author's name)."""
+    document = Document()
+    page_setup(document.sections[0])
     defaults = document.styles.element.find(qn("w:docDefaults"))
     _set_fonts(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), BODY_PT)
     normal = document.styles["Normal"]
@@ -109,13 +116,14 @@ def _set_up(document: DocumentObject, content: ReportContent) -> None:
     normal.paragraph_format.space_before, normal.paragraph_format.space_after = Pt(0), Pt(6)
     normal.paragraph_format.line_spacing = 1.1
     properties = document.core_properties
-    properties.title = clean(f"Báo cáo kết quả thực hiện {content.plan_title} {content.as_of_phrase}")[:255]
-    properties.author = properties.last_modified_by = clean(f"Ban Chỉ đạo chuyển đổi số tỉnh {content.province}")
+    properties.title = clean(title)[:255]
+    properties.author = properties.last_modified_by = clean(f"Ban Chỉ đạo chuyển đổi số tỉnh {province}")
     properties.comments = properties.keywords = properties.subject = ""
-    properties.created = properties.modified = content.generated_at
+    properties.created = properties.modified = created
+    return document
 
 
-def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False, size: int | None = None):
+def add_run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False, size: int | None = None):
     run = paragraph.add_run(clean(text))
     run.bold, run.italic = bold or None, italic or None
     if size is not None:
@@ -123,7 +131,7 @@ def _run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = 
     return run
 
 
-def _para(container, text: str = "", *, bold: bool = False, italic: bool = False, size: int | None = None,
+def para(container, text: str = "", *, bold: bool = False, italic: bool = False, size: int | None = None,
           align=JUSTIFY, indent: bool = True, after: int | None = None) -> Paragraph:
     """A body paragraph (first line indented, justified) or, with other settings, a heading line.
     In a fresh table cell the cell's own first paragraph is used."""
@@ -137,16 +145,16 @@ def _para(container, text: str = "", *, bold: bool = False, italic: bool = False
     if after is not None:
         paragraph.paragraph_format.space_after = Pt(after)
     if text:
-        _run(paragraph, text, bold=bold, italic=italic, size=size)
+        add_run(paragraph, text, bold=bold, italic=italic, size=size)
     return paragraph
 
 
-def _title(document: DocumentObject, text: str) -> None:
+def part_title(document: DocumentObject, text: str) -> None:
     """A part's heading: "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ"."""
-    _para(document, text, bold=True, indent=True).paragraph_format.space_before = Pt(6)
+    para(document, text, bold=True, indent=True).paragraph_format.space_before = Pt(6)
 
 
-def _frameless(document: DocumentObject, widths) -> Table:
+def frameless(document: DocumentObject, widths) -> Table:
     """A layout table without borders (the heading block, the signature block)."""
     table = document.add_table(rows=1, cols=len(widths))
     table.autofit = False
@@ -156,76 +164,74 @@ def _frameless(document: DocumentObject, widths) -> Table:
     return table
 
 
-def _month_year(content: ReportContent) -> str:
+def month_year(day: date) -> str:
     """"tháng 11 năm 2026" of the day the report is drawn up, the day itself left blank for the
     signature; months 1 and 2 with a leading zero (Nghị định 30/2020)."""
-    month = content.generated_at.month
-    return f"tháng {month:02d} năm {content.generated_at.year}" if month < 3 else \
-        f"tháng {month} năm {content.generated_at.year}"
+    return f"tháng {day.month:02d} năm {day.year}" if day.month < 3 else f"tháng {day.month} năm {day.year}"
 
 
 # ---- the report ----
 
 def _heading(document: DocumentObject, content: ReportContent) -> None:
-    left, right = _frameless(document, HEADING_WIDTHS).rows[0].cells
+    left, right = frameless(document, HEADING_WIDTHS).rows[0].cells
     for text, bold in ((f"UBND TỈNH {content.province.upper()}", False), ("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ", True),
                        ("Số:      /BC-BCĐ", False)):
-        _para(left, text, bold=bold, size=13, align=CENTER, indent=False, after=0)
-    _para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER, indent=False, after=0)
-    _para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, indent=False, after=6)
-    _para(right, f"{content.province}, ngày      {_month_year(content)}", italic=True, align=CENTER, indent=False,
+        para(left, text, bold=bold, size=13, align=CENTER, indent=False, after=0)
+    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER, indent=False, after=0)
+    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, indent=False, after=6)
+    para(right, f"{content.province}, ngày      {month_year(content.generated_at)}", italic=True, align=CENTER, indent=False,
           after=0)
-    _para(document, "", indent=False)
-    _para(document, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
-    _para(document, f"Kết quả thực hiện {content.plan_title} {content.as_of_phrase}", bold=True, align=CENTER,
+    para(document, "", indent=False)
+    para(document, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
+    para(document, f"Kết quả thực hiện {content.plan_title} {content.as_of_phrase}", bold=True, align=CENTER,
           indent=False)
     if content.published:  # a closed period: what was published, and how a later back-dated change differs
-        _para(document, content.published, italic=True, align=CENTER, indent=False)
+        para(document, content.published, italic=True, align=CENTER, indent=False)
     if content.corrections:
-        _para(document, content.corrections_note, italic=True)
-    _para(document, f"Kính gửi: Ủy ban nhân dân tỉnh {content.province}.", align=CENTER, indent=False)
-    _para(document, f"Trên cơ sở báo cáo của các cơ quan, đơn vị, địa phương (số liệu tổng hợp đến hết ngày "
+        para(document, content.corrections_note, italic=True)
+    para(document, f"Kính gửi: Ủy ban nhân dân tỉnh {content.province}.", align=CENTER, indent=False)
+    para(document, f"Trên cơ sở báo cáo của các cơ quan, đơn vị, địa phương (số liệu tổng hợp đến hết ngày "
                     f"{vn_date(content.day)}), Ban Chỉ đạo chuyển đổi số tỉnh báo cáo kết quả thực hiện "
                     f"{content.plan_title} {content.as_of_phrase} như sau:")
 
 
 def _results(document: DocumentObject, content: ReportContent, footnotes: list[str]) -> None:
     counts, quarter = content.counts, content.quarter_counts
-    _title(document, "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ")
-    _para(document, "1. Tình hình thực hiện", bold=True)
-    _para(document, f"Tổng số nhiệm vụ: {counts.total:02d} nhiệm vụ.")
+    part_title(document, "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ")
+    para(document, "1. Tình hình thực hiện", bold=True)
+    para(document, f"Tổng số nhiệm vụ: {counts.total:02d} nhiệm vụ.")
     not_started = content.tasks_in("not_started")
     for sentence in _sentences(report_sentence(counts)):
-        paragraph = _para(document, f"- {sentence}")
+        paragraph = para(document, f"- {sentence}")
         if sentence.startswith(STATUS_LABELS[Status.NOT_STARTED]) and not_started:
             footnotes.append(not_started_note(not_started))
             _footnote_reference(paragraph, len(footnotes))
     open_ongoing = sum(1 for line in content.tasks_in("ongoing") if "done" not in line.categories)
     open_dated = counts.total - counts.done - open_ongoing
-    _para(document, f"- Theo thời hạn: đã hoàn thành {counts.done:02d} nhiệm vụ (đúng hạn: {counts.done_on_time:02d}, "
+    para(document, f"- Theo thời hạn: đã hoàn thành {counts.done:02d} nhiệm vụ (đúng hạn: {counts.done_on_time:02d}, "
                     f"quá hạn: {counts.done_late:02d}); chưa hoàn thành {open_dated:02d} nhiệm vụ (trong hạn: "
                     f"{open_dated - counts.overdue:02d}, quá hạn: {counts.overdue:02d}).")
-    _para(document, f"- Nhiệm vụ thực hiện thường xuyên (không có thời hạn hoàn thành): {counts.ongoing:02d} "
+    para(document, f"- Nhiệm vụ thực hiện thường xuyên (không có thời hạn hoàn thành): {counts.ongoing:02d} "
                     "nhiệm vụ.")
-    _para(document, f"- Nhiệm vụ đến hạn trong {content.quarter_label}: {quarter.total:02d} nhiệm vụ; đã hoàn thành "
+    para(document, f"- Nhiệm vụ đến hạn trong {content.quarter_label}: {quarter.total:02d} nhiệm vụ; đã hoàn thành "
                     f"{quarter.done:02d} (đúng hạn: {quarter.done_on_time:02d}, quá hạn: {quarter.done_late:02d}); "
                     f"quá hạn: {quarter.overdue:02d}.")
 
-    _para(document, "2. So với kỳ trước", bold=True)
+    para(document, "2. So với kỳ trước", bold=True)
     for key, label in (("done", "Đã hoàn thành"), ("in_progress", "Đang thực hiện"),
                        ("not_started", "Chưa thực hiện"), ("overdue", "Quá hạn")):
-        _para(document, f"- {label}: {content.change(key)}.")
+        para(document, f"- {label}: {content.change(key)}.")
 
-    _para(document, "3. Nhiệm vụ quá hạn", bold=True)
+    para(document, "3. Nhiệm vụ quá hạn", bold=True)
     if not content.overdue_total:
-        _para(document, f"Đến hết ngày {vn_date(content.day)}, không có nhiệm vụ quá hạn.")
+        para(document, f"Đến hết ngày {vn_date(content.day)}, không có nhiệm vụ quá hạn.")
         return
-    _para(document, f"Đến hết ngày {vn_date(content.day)}, có {counts.overdue:02d} nhiệm vụ quá hạn "
+    para(document, f"Đến hết ngày {vn_date(content.day)}, có {counts.overdue:02d} nhiệm vụ quá hạn "
                     f"({content.overdue_total:02d} phần việc của các cơ quan chủ trì), gồm:")
     for sentence in overdue_sentences(content.overdue):
-        _para(document, sentence)
+        para(document, sentence)
     if content.overdue_total > len(content.overdue):
-        _para(document, f"- Và {content.overdue_total - len(content.overdue)} phần việc quá hạn khác (xem danh sách "
+        para(document, f"- Và {content.overdue_total - len(content.overdue)} phần việc quá hạn khác (xem danh sách "
                         "trên hệ thống).")
 
 
@@ -263,65 +269,65 @@ def _bands(content: ReportContent) -> tuple[dict[Band, int], dict[Band, int]]:
 
 
 def _targets(document: DocumentObject, content: ReportContent) -> None:
-    _title(document, "II. KẾT QUẢ THỰC HIỆN MỤC TIÊU, CHỈ TIÊU")
-    _para(document, f"Tổng số mục tiêu, chỉ tiêu: {len(content.targets):02d} mục tiêu, trong đó:")
+    part_title(document, "II. KẾT QUẢ THỰC HIỆN MỤC TIÊU, CHỈ TIÊU")
+    para(document, f"Tổng số mục tiêu, chỉ tiêu: {len(content.targets):02d} mục tiêu, trong đó:")
     for line in band_lines(*_bands(content), content.compared_with):
-        _para(document, f"- {line}.")
-    _para(document, "(Chi tiết tại Phụ lục 01 kèm theo)", italic=True)
+        para(document, f"- {line}.")
+    para(document, "(Chi tiết tại Phụ lục 01 kèm theo)", italic=True)
 
 
 def _limitations(document: DocumentObject, content: ReportContent) -> None:
     current, _ = _bands(content)
-    _title(document, "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN")
-    _para(document, "1. Tồn tại, hạn chế", bold=True)
-    _para(document, f"- Còn {content.counts.not_started:02d} nhiệm vụ chưa thực hiện, {content.counts.overdue:02d} "
+    part_title(document, "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN")
+    para(document, "1. Tồn tại, hạn chế", bold=True)
+    para(document, f"- Còn {content.counts.not_started:02d} nhiệm vụ chưa thực hiện, {content.counts.overdue:02d} "
                     "nhiệm vụ quá hạn.")
-    _para(document, f"- {current[Band.UNDER_50]} mục tiêu thực hiện dưới 50% kế hoạch giao; "
+    para(document, f"- {current[Band.UNDER_50]} mục tiêu thực hiện dưới 50% kế hoạch giao; "
                     f"{current[Band.NO_DATA]} mục tiêu chưa có số liệu.")
-    _para(document, "2. Nguyên nhân", bold=True)
+    para(document, "2. Nguyên nhân", bold=True)
     if not content.causes:
-        _para(document, "Các cơ quan, đơn vị chưa nêu lý do chậm tiến độ.")
+        para(document, "Các cơ quan, đơn vị chưa nêu lý do chậm tiến độ.")
     for letter, cause in zip("abcdefghijklmnopqrstuvwxyz", content.causes):
-        _para(document, f"{letter}) {cause.label}:", italic=True)
+        para(document, f"{letter}) {cause.label}:", italic=True)
         for reason in cause.reasons:
-            _para(document, f"- {reason}")
+            para(document, f"- {reason}")
 
 
 def _next_period(document: DocumentObject, content: ReportContent) -> None:
-    _title(document, f"IV. NHIỆM VỤ TRỌNG TÂM {content.next_label.upper()}")
+    part_title(document, f"IV. NHIỆM VỤ TRỌNG TÂM {content.next_label.upper()}")
     if content.next_tasks:
-        _para(document, f"Tập trung hoàn thành {len(content.next_tasks):02d} nhiệm vụ đến hạn trong "
+        para(document, f"Tập trung hoàn thành {len(content.next_tasks):02d} nhiệm vụ đến hạn trong "
                         f"{content.next_label}:")
     else:
-        _para(document, f"Không có nhiệm vụ đến hạn trong {content.next_label} còn phải thực hiện.")
+        para(document, f"Không có nhiệm vụ đến hạn trong {content.next_label} còn phải thực hiện.")
     for line in content.next_tasks:
-        _para(document, f"- Nhiệm vụ {line.stt}: {line.title} ({line.lead}; thời hạn: {line.deadline_text}).")
+        para(document, f"- Nhiệm vụ {line.stt}: {line.title} ({line.lead}; thời hạn: {line.deadline_text}).")
     if content.counts.overdue:
-        _para(document, f"- Khẩn trương hoàn thành {content.counts.overdue:02d} nhiệm vụ quá hạn; các cơ quan, đơn vị "
+        para(document, f"- Khẩn trương hoàn thành {content.counts.overdue:02d} nhiệm vụ quá hạn; các cơ quan, đơn vị "
                         "cập nhật đầy đủ kết quả, lý do chậm tiến độ trên hệ thống.")
-    _para(document, f"Trên đây là báo cáo kết quả thực hiện {content.plan_title} {content.as_of_phrase} của Ban Chỉ "
+    para(document, f"Trên đây là báo cáo kết quả thực hiện {content.plan_title} {content.as_of_phrase} của Ban Chỉ "
                     f"đạo chuyển đổi số tỉnh {content.province}./.")
 
 
 def _signature(document: DocumentObject, content: ReportContent) -> None:
-    left, right = _frameless(document, HEADING_WIDTHS).rows[0].cells
-    _para(left, "Nơi nhận:", bold=True, italic=True, size=NOTE_PT, align=LEFT, indent=False, after=0)
+    left, right = frameless(document, HEADING_WIDTHS).rows[0].cells
+    para(left, "Nơi nhận:", bold=True, italic=True, size=NOTE_PT, align=LEFT, indent=False, after=0)
     for line in RECIPIENTS:
-        _para(left, line, size=SMALL_PT, align=LEFT, indent=False, after=0)
+        para(left, line, size=SMALL_PT, align=LEFT, indent=False, after=0)
     for text in ("TM. BAN CHỈ ĐẠO", "TRƯỞNG BAN"):
-        _para(right, text, bold=True, align=CENTER, indent=False, after=0)
+        para(right, text, bold=True, align=CENTER, indent=False, after=0)
 
 
 # ---- appendices ----
 
 def _appendices(document: DocumentObject, content: ReportContent) -> None:
-    _page(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
-    caption = (f"(Kèm theo Báo cáo số      /BC-BCĐ ngày      {_month_year(content)} của Ban Chỉ đạo chuyển đổi "
+    page_setup(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+    caption = (f"(Kèm theo Báo cáo số      /BC-BCĐ ngày      {month_year(content.generated_at)} của Ban Chỉ đạo chuyển đổi "
                f"số tỉnh {content.province}; số liệu {content.as_of_phrase})")
     _appendix(document, "Phụ lục 01: Kết quả thực hiện mục tiêu, chỉ tiêu", caption, TARGET_COLUMNS,
               ((heading, (line.stt, line.name, line.unit, line.target_text, line.value_text, line.achievement))
                for heading, line in content.appendix_targets()), centered=(0, 2, 3, 4, 5))
-    _para(document, "", indent=False).add_run().add_break(WD_BREAK.PAGE)
+    para(document, "", indent=False).add_run().add_break(WD_BREAK.PAGE)
     _appendix(document, "Phụ lục 02: Tình hình thực hiện nhiệm vụ", caption, TASK_COLUMNS,
               ((heading, (line.stt, line.title, line.lead, line.deadline_text, line.status, line.result))
                for heading, line in content.appendix_tasks()), centered=(0, 3, 4))
@@ -329,16 +335,16 @@ def _appendices(document: DocumentObject, content: ReportContent) -> None:
 
 def _appendix(document: DocumentObject, title: str, caption: str, columns, rows, centered: tuple[int, ...]) -> None:
     """One appendix: its title and caption, then the table, a section's heading row before its first line."""
-    _para(document, title, bold=True, align=CENTER, indent=False, after=0)
-    _para(document, caption, italic=True, size=NOTE_PT, align=CENTER, indent=False)
-    table = _grid(document, columns)
+    para(document, title, bold=True, align=CENTER, indent=False, after=0)
+    para(document, caption, italic=True, size=NOTE_PT, align=CENTER, indent=False)
+    table = grid(document, columns)
     for heading, cells in rows:
         if heading:
-            _section_row(table, *heading)
-        _row(table, cells, centered=centered)
+            section_row(table, *heading)
+        table_row(table, cells, centered=centered)
 
 
-def _grid(document: DocumentObject, columns) -> Table:
+def grid(document: DocumentObject, columns) -> Table:
     """A bordered appendix table whose header row Word and LibreOffice repeat on every page."""
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
@@ -348,7 +354,7 @@ def _grid(document: DocumentObject, columns) -> Table:
         table.columns[index].width = Cm(width)
         cell = table.rows[0].cells[index]
         cell.width = Cm(width)
-        _para(cell, name, bold=True, size=TABLE_PT, align=CENTER, indent=False, after=0)
+        para(cell, name, bold=True, size=TABLE_PT, align=CENTER, indent=False, after=0)
     _row_properties(table.rows[0], header=True)
     return table
 
@@ -362,17 +368,17 @@ def _row_properties(row: _Row, header: bool = False) -> None:
         properties.append(OxmlElement("w:tblHeader"))
 
 
-def _row(table: Table, values, centered=()) -> None:
+def table_row(table: Table, values, centered=()) -> None:
     row = table.add_row()
     _row_properties(row)
     for index, (cell, value) in enumerate(zip(row.cells, values)):
         cell.width = table.columns[index].width
-        paragraph = _para(cell, align=CENTER if index in centered else LEFT, indent=False, after=0)
+        paragraph = para(cell, align=CENTER if index in centered else LEFT, indent=False, after=0)
         if value:
-            _run(paragraph, value, size=TABLE_PT)
+            add_run(paragraph, value, size=TABLE_PT)
 
 
-def _section_row(table: Table, code: str, title: str) -> None:
+def section_row(table: Table, code: str, title: str) -> None:
     """A group's heading inside the table: its numbering, then its name across the other columns."""
     row = table.add_row()
     _row_properties(row)
@@ -381,9 +387,9 @@ def _section_row(table: Table, code: str, title: str) -> None:
         cell.width = table.columns[index].width
     merged = cells[1].merge(cells[-1])
     for cell, text, align in ((cells[0], code, CENTER), (merged, title, LEFT)):
-        paragraph = _para(cell, align=align, indent=False, after=0)
+        paragraph = para(cell, align=align, indent=False, after=0)
         if text:
-            _run(paragraph, text, bold=True, size=TABLE_PT)
+            add_run(paragraph, text, bold=True, size=TABLE_PT)
 
 
 # ---- footnotes ----

@@ -52,7 +52,7 @@ from models import (
 from services.common.queries import vn_date
 from services.indicators.standings import has_data
 from services.plans.deadlines import DeadlineKind, quarter_end
-from services.reporting.periods import Period, reporting_period
+from services.reporting.periods import Period, reporting_period, week_scheme
 from services.reporting.rollup import agency_rollup, assignment_in_force, assignments_counted, task_in_force
 from services.tasks.review import pending_now
 
@@ -205,14 +205,14 @@ def find_returned(session: Session, plan: Plan, as_of: date) -> list[Found]:
 
 def report_period_due(plan: Plan, as_of: date) -> Period | None:
     """The period whose report is due within REPORT_DUE_DAYS days (the deadline day included)."""
-    period = reporting_period(plan.reporting_cadence, as_of)
+    period = reporting_period(plan.reporting_cadence, as_of, week_scheme(plan))
     days_left = (period.deadline(plan.report_deadline_day) - as_of).days
     return period if period.year == plan.year and 0 <= days_left <= REPORT_DUE_DAYS else None
 
 
 def report_period_late(plan: Plan, as_of: date) -> Period | None:
     """The latest period of the plan's year whose report deadline has passed by `as_of`."""
-    period = reporting_period(plan.reporting_cadence, as_of)
+    period = reporting_period(plan.reporting_cadence, as_of, week_scheme(plan))
     if period.deadline(plan.report_deadline_day) >= as_of:
         period = period.previous()
     return period if period.year == plan.year else None
@@ -282,7 +282,7 @@ def _members(session: Session, groups: Iterable[int]) -> dict[int, set[int]]:
 
 
 def find_indicator_missing(session: Session, plan: Plan, as_of: date) -> list[Found]:
-    period = reporting_period(plan.reporting_cadence, as_of).previous()
+    period = reporting_period(plan.reporting_cadence, as_of, week_scheme(plan)).previous()
     if period.year != plan.year:
         return []
     # Any value for a period ending with this one counts (Quý I answers Tháng 3): as of that day the

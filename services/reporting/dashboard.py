@@ -18,7 +18,15 @@ from models.figures import TASKS
 from services.common import clock
 from services.common.queries import vn_date
 from services.plans.statuses import STATUS_LABELS, Status
-from services.reporting.periods import Period, parse_period, periods_of_year
+from services.reporting.periods import (
+    CADENCES,
+    ISO_WEEKS,
+    Period,
+    WeekScheme,
+    parse_period,
+    periods_of_year,
+    week_scheme,
+)
 from services.reporting.stored import Codec, stored
 from services.reporting.rollup import (
     NOT_DONE_REVIEWS,
@@ -54,8 +62,8 @@ def overdue_band(days: int) -> str:
 
 
 def periods_of(plan: Plan, kind: str, today: date) -> list[Period]:
-    """The plan year's periods of one kind that have begun, newest first."""
-    return periods_of_year(plan.year, (kind,), today)
+    """The plan year's periods of one kind that have begun, newest first (weeks as the plan numbers them)."""
+    return periods_of_year(plan.year, (kind,), today, week_scheme(plan))
 
 
 def as_of_for(day: date, today: date) -> date | None:
@@ -73,9 +81,10 @@ class Selection:
     previous_day: date
 
 
-def selection_for(key: str) -> Selection:
-    """A period key ("2026-Q2", "2026-06", "2026-H1", "2026") or a date ("2026-05-15").
-    A date is compared with the end of the month before it. InvalidPeriod otherwise."""
+def selection_for(key: str, weeks: WeekScheme = ISO_WEEKS) -> Selection:
+    """A period key ("2025-W05", "2026-Q2", "2026-06", "2026-H1", "2026") or a date ("2026-05-15"),
+    a week's days as `weeks` (the plan's) says. A date is compared with the end of the month before
+    it. InvalidPeriod otherwise."""
     try:
         day = date.fromisoformat(key.strip()) if len(key.strip()) == 10 else None
     except ValueError:
@@ -83,7 +92,7 @@ def selection_for(key: str) -> Selection:
     if day is not None:
         previous = Period("month", day.year, day.month).previous()
         return Selection(f"ngày {vn_date(day)}", day, f"cuối {previous.label}", previous.end)
-    period = parse_period(key)
+    period = parse_period(key, weeks)
     return Selection(period.label, period.end, period.previous().label, period.previous().end)
 
 
@@ -330,8 +339,10 @@ COMPLIANCE_LABELS = {"on_time": "Đúng hạn", "late": "Nộp muộn", "missing
 
 
 COMPLIANCE_CODEC = Codec(
-    lambda table: json.dumps([[[p.kind, p.year, p.number] for p in table.periods], table.rows], ensure_ascii=False),
-    lambda text: (lambda periods, rows: Compliance([Period(*p) for p in periods], rows))(*json.loads(text)))
+    lambda table: json.dumps([[[p.kind, p.year, p.number, p.weeks.start, p.weeks.numbering] for p in table.periods],
+                              table.rows], ensure_ascii=False),
+    lambda text: (lambda periods, rows: Compliance([Period(*p[:3], WeekScheme(*p[3:])) for p in periods], rows))(
+        *json.loads(text)))
 
 
 def compliance(session: Session, plan: Plan, today: date) -> Compliance:
@@ -345,8 +356,7 @@ def compliance(session: Session, plan: Plan, today: date) -> Compliance:
 
 
 def _compliance(session: Session, plan: Plan, today: date) -> Compliance:
-    kind = "month" if plan.reporting_cadence == "monthly" else "quarter"
-    periods = list(reversed(periods_of(plan, kind, today)))
+    periods = list(reversed(periods_of(plan, CADENCES[plan.reporting_cadence], today)))
     deadlines = [period.deadline(plan.report_deadline_day) for period in periods]
     # The plan's assignments shrink to each agency's distinct in-force intervals (a few per agency),
     # and rollup's in-force rules, moved onto those, say per agency whether it owed each report.

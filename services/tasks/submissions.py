@@ -24,13 +24,13 @@ from services.common.inputs import strict_int
 from services.common.queries import agency_province
 from services.plans.catalogue import ensure_open
 from services.plans.statuses import Status
-from services.reporting.periods import Period, reporting_period
+from services.reporting.periods import Period, reporting_period, week_scheme
 from services.reporting.rollup import assignment_in_force, task_in_force
 from services.tasks.history import record_change
 
 
 def current_period(plan: Plan, today: date) -> Period:
-    return reporting_period(plan.reporting_cadence, today)
+    return reporting_period(plan.reporting_cadence, today, week_scheme(plan))
 
 
 def needs_update(period_start: date):

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from models import Agency, AgencyIndicator, AgencyIndicatorValue, AgencyPeriodEntry, AnnexColumn, AnnexRow, Plan
-from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
 from services.common.clock import now
 from services.common.inputs import id_from_text, strict_int
 from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
@@ -62,8 +62,7 @@ def agency_indicators(session: Session, plan: Plan, agency_id: int) -> list[Agen
 def _agency(session: Session, actor: Actor, plan: Plan, agency_id: Any) -> Agency:
     agency = session.get(Agency, agency_id) if strict_int(agency_id) is not None else None
     if agency is None or agency.province_id != plan.province_id \
-            or not can_act_for_agency(actor, agency.id, agency.province_id) and not (
-                actor.role in ("leader", "admin") and agency.province_id == actor.province_id):
+            or not can_view_agency(actor, agency.id, agency.province_id):
         raise NotAllowed(f"user {actor.username} may not see agency {agency_id!r}'s entries")
     return agency
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Agency, AgencyIndicator, AgencyIndicatorTerm, AgencyIndicatorValue, AgencyPeriodEntry, Plan
+from models import AgencyIndicator, AgencyIndicatorTerm, AgencyIndicatorValue, AgencyPeriodEntry, Plan
 from models import AnnexColumn, AnnexRow, AnnexTable
 from services.common.queries import vn_decimal
 from services.reporting.periods import Period, periods_of_year
@@ -172,8 +172,8 @@ def annex(session: Session, plan: Plan, period: Period) -> list[AnnexView]:
         .join(AnnexTable, AnnexTable.id == AnnexColumn.table_id)
         .where(AnnexTable.plan_id == plan.id).order_by(AnnexColumn.table_id, AnnexColumn.position)).all()
     rows = session.execute(
-        select(AnnexRow.table_id, AnnexRow.agency_id, AnnexRow.stt, AnnexRow.enters, Agency.name)
-        .join(Agency, Agency.id == AnnexRow.agency_id).join(AnnexTable, AnnexTable.id == AnnexRow.table_id)
+        select(AnnexRow.table_id, AnnexRow.agency_id, AnnexRow.stt, AnnexRow.enters, AnnexRow.label)
+        .join(AnnexTable, AnnexTable.id == AnnexRow.table_id)
         .where(AnnexTable.plan_id == plan.id).order_by(AnnexRow.table_id, AnnexRow.position)).all()
     value = AgencyIndicatorValue
     values = {(indicator_id, agency_id, key): (text, number)
@@ -194,7 +194,7 @@ def annex(session: Session, plan: Plan, period: Period) -> list[AnnexView]:
                 _, before = values.get((column.indicator_id, row.agency_id, previous.key), ("", None))
                 below = number is not None and column.target is not None and number < column.target
                 cells[column.indicator_id] = Cell(text, below, _change(number, before, column.kind), number)
-            lines.append(AnnexLine(row.agency_id, row.stt, row.name, entry_label(row.enters, row.agency_id in entered),
+            lines.append(AnnexLine(row.agency_id, row.stt, row.label, entry_label(row.enters, row.agency_id in entered),
                                    cells))
         views.append(AnnexView(table.id, table.title, [(c.indicator_id, c.header, c.kind) for c in table_columns],
                                table.entry_column, lines))
