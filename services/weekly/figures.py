@@ -55,7 +55,7 @@ class Figure:
     indicator: AgencyIndicator
     number: float | None
     text: str  # as printed: "79,6%", "463.724", "-"
-    components: tuple[int, ...] = ()  # the ids of the lines it is computed from
+    components: tuple[tuple[int, str], ...] = ()  # (line id, role) of the lines it is computed from
 
 
 @dataclass
@@ -110,7 +110,7 @@ def province_figures(session: Session, plan: Plan, period: Period) -> list[Figur
             continue
         number = evaluation.value(indicator.id)
         figures.append(Figure(indicator, number, figure_text(number, indicator.kind, indicator.decimals),
-                              tuple(t for t, _ in terms.get(indicator.id, []))))
+                              tuple(terms.get(indicator.id, []))))
     return figures
 
 

@@ -46,10 +46,10 @@ def notes_of(session: Session, plan: Plan, period: Period) -> WeeklyReportNote |
 
 def result_text(figure: Figure, figures: dict[int, Figure]) -> str:
     """A ratio with its components, "463.724 / 582.476 → 79,6%"; any other figure as printed."""
-    if figure.indicator.formula != "ratio" or len(figure.components) != 2:
+    roles = {role: figures[line] for line, role in figure.components}
+    if figure.indicator.formula != "ratio" or set(roles) != {"numerator", "denominator"} or len(roles) != 2:
         return figure.text
-    top, bottom = (figures[i] for i in figure.components)
-    return f"{top.text} / {bottom.text} → {figure.text}"
+    return f"{roles['numerator'].text} / {roles['denominator'].text} → {figure.text}"
 
 
 def annex_cell(text: str, below: bool, change: str) -> str:
