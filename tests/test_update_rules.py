@@ -161,5 +161,6 @@ def test_deadlines_and_previous_periods():
     assert parse_period("2026-Q1").previous().label == "Quý IV/2025"
     assert reporting_period("monthly", date(2026, 11, 23)).key == "2026-11"
     assert reporting_period("quarterly", date(2026, 11, 23)).key == "2026-Q4"
+    assert reporting_period("weekly", date(2026, 11, 23)).key == "2026-W48"  # ISO weeks unless the plan says
     with pytest.raises(InvalidPeriod):
-        reporting_period("weekly", TODAY)
+        reporting_period("daily", TODAY)

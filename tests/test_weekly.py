@@ -38,6 +38,7 @@ from services.reporting.periods import (
     reporting_period,
     week_containing,
 )
+from services.weekly.demo import load_weekly_demo
 from services.weekly.entries import agency_form, agency_indicators, save_period
 from services.weekly.figures import annex, province_figures
 from services.weekly.report import weekly_docx
@@ -160,6 +161,14 @@ def test_parser_never_fails_otherwise(text, kind):
 
 def _weekly_plan(session) -> Plan:
     return session.scalar(select(Plan).where(Plan.title == WEEKLY_PLAN_TITLE))
+
+
+@pytest.fixture
+def demo_db(demo_db):
+    """The demo with its weekly report of week 05/2025, as `init-db --demo` loads it."""
+    with demo_db.write() as session:
+        load_weekly_demo(session, session.scalar(select(Plan.province_id).limit(1)))
+    return demo_db
 
 
 def test_demo_holds_week_05_as_printed(demo_db):

@@ -29,6 +29,7 @@ from services.reminders.job import run_reminders
 from services.reminders.mail import MailSettings, MailSettingsError, base_url_from, smtp_sender
 from services.reporting.dashboard import Selection, selection_for
 from services.reporting.periods import InvalidPeriod, Period, parse_period, week_scheme
+from services.weekly.demo import load_weekly_demo
 from services.weekly.report import weekly_docx
 from services.reporting.rollup import GROUPINGS, rollup
 
@@ -84,6 +85,7 @@ def init_db(demo: bool) -> None:
     try:
         with db.write() as session:
             summary = load_demo(session)
+            weekly = load_weekly_demo(session, session.get(Plan, summary.plan_id).province_id)
     except ImportFailed as exc:
         _fail(f"Không nạp được dữ liệu mẫu:\n{exc}")
     db.analyze()
@@ -91,6 +93,11 @@ def init_db(demo: bool) -> None:
                f"{summary.tasks.sections} nhóm, {summary.tasks.assignments} phân công, "
                f"{summary.indicators} mục tiêu; {len(summary.users)} tài khoản mẫu, "
                f"mật khẩu {DEMO_PASSWORD}")
+    click.echo(f"Đã nạp báo cáo tuần mẫu (mã {weekly.plan_id}, tuần 05/2025): {weekly.targets} mục tiêu, "
+               f"{weekly.components} dòng thành phần, {weekly.annex_rows} dòng phụ lục, {weekly.values} số liệu "
+               f"({weekly.not_applicable} ô “-”), {weekly.entered} đơn vị “Đã nhập”.")
+    for difference in weekly.differences:
+        click.echo(f"Khác bản in: {difference}")
 
 
 @click.command("import-plan")

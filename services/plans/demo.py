@@ -13,7 +13,6 @@ from services.indicators.importer import import_indicators
 from services.plans.agencies import AgencyDirectory, get_or_create_province
 from services.plans.importer import ImportSummary, PlanSpec, import_plan
 from services.plans.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
-from services.weekly.demo import WeeklyDemoSummary, load_weekly_demo
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEMO_PASSWORD = "LaoCai@2026"
@@ -44,7 +43,6 @@ class DemoSummary:
     tasks: ImportSummary
     indicators: int
     users: list[str]
-    weekly: WeeklyDemoSummary
 
 
 def load_agencies(session: Session, province_name: str, path: Path) -> list[Agency]:
@@ -77,7 +75,6 @@ def load_demo(session: Session) -> DemoSummary:
     plan = session.get(Plan, tasks.plan_id)
     indicators = import_indicators(session, plan, DATA_DIR / "lao_cai_2026_phu_luc_01.xlsx").indicators
     province_id = plan.province_id
-    weekly = load_weekly_demo(session, province_id)
     users = []
     for username, role, full_name in ROLE_USERS:
         create_user(session, username, role, DEMO_PASSWORD, full_name=full_name,
@@ -88,4 +85,4 @@ def load_demo(session: Session) -> DemoSummary:
             create_user(session, agency.code, "agency", DEMO_PASSWORD, full_name=f"Cán bộ đầu mối {agency.name}",
                         agency=agency, is_demo=True)
             users.append(agency.code)
-    return DemoSummary(plan.id, tasks, indicators, users, weekly)
+    return DemoSummary(plan.id, tasks, indicators, users)
