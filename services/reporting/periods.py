@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 
-from services.common.text import fold
+from services.common.text import fold, quoted
 from services.plans.deadlines import ROMAN_QUARTERS, last_day_of_month
 
 CADENCES = {"weekly": "week", "monthly": "month", "quarterly": "quarter"}
@@ -189,13 +189,13 @@ def parse_period(text: str, weeks: WeekScheme = ISO_WEEKS) -> Period:
     if match := _MONTH_LABEL.match(folded):
         if 1 <= int(match[1]) <= 12:
             return Period("month", int(match[2]), int(match[1]))
-        raise InvalidPeriod(f"Tháng {int(match[1])} không hợp lệ trong kỳ “{text}”.")
+        raise InvalidPeriod(f"Tháng {int(match[1])} không hợp lệ trong kỳ “{quoted(text)}”.")
     if match := _HALF_LABEL.match(folded):
         return Period("half", int(match[2]), 2 if match[1] == "cuoi" else 1)
     if match := _YEAR_LABEL.match(folded):
         return Period("year", int(match[1]), 1)
-    raise InvalidPeriod(f"Kỳ “{text}” không hợp lệ; dùng dạng 2025-W05, 2026-06, 2026-Q2, 2026-H1, 2026 hoặc "
-                        "Tuần 05/2025, Tháng 6/2026, Quý II/2026, 6 tháng đầu năm 2026, Năm 2026.")
+    raise InvalidPeriod(f"Kỳ “{quoted(text)}” không hợp lệ; dùng dạng 2025-W05, 2026-06, 2026-Q2, 2026-H1, 2026 "
+                        "hoặc Tuần 05/2025, Tháng 6/2026, Quý II/2026, 6 tháng đầu năm 2026, Năm 2026.")
 
 
 def parse_period_in_year(text: str, year: int) -> Period:
