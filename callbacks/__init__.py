@@ -15,6 +15,7 @@ from callbacks import (
     review,
     router,
     tasks,
+    weekly,
 )
 from callbacks.guard import install_deny_by_default
 
@@ -34,3 +35,4 @@ def register(app: Dash) -> None:
     imports.register(app)
     accounts.register(app)
     agencies.register(app)
+    weekly.register(app)

@@ -23,6 +23,7 @@ from layouts import (
     reminders,
     review,
     tasks,
+    weekly,
 )
 from services.accounts.permissions import ALL_ROLES, PLAN_WRITE_ROLES, READ_ALL_ROLES
 
@@ -48,6 +49,7 @@ PAGES = [
     Page(indicators.PAGE, indicators.PATH, "Chỉ tiêu", ALL_ROLES, indicators.layout, shows_plan=True),
     Page(indicators.DETAIL, indicators.DETAIL_PATH, "Chi tiết chỉ tiêu", ALL_ROLES, indicators.detail_layout,
          in_nav=False, shows_plan=True, up=indicators.PATH),
+    Page(weekly.PAGE, weekly.PATH, "Báo cáo tuần", ALL_ROLES, weekly.layout),
     Page(plans.PAGE, plans.PATH, "Kế hoạch", READ_ALL_ROLES, plans.layout, shows_plan=True),
     Page(plan_editing.PAGE, plan_editing.PATH, "Sửa kế hoạch", PLAN_WRITE_ROLES, plan_editing.layout,
          shows_plan=True),

@@ -10,12 +10,22 @@ from typing import Any, Mapping
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from models import Agency, AgencyIndicator, AgencyIndicatorValue, AgencyPeriodEntry, AnnexColumn, AnnexRow, Plan
-from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_view_agency
+from models import (
+    Agency,
+    AgencyIndicator,
+    AgencyIndicatorValue,
+    AgencyPeriodEntry,
+    AnnexColumn,
+    AnnexRow,
+    AnnexTable,
+    Plan,
+    WeeklyReportNote,
+)
+from services.accounts.permissions import Actor, NotAllowed, can_act_for_agency, can_publish, can_view_agency
 from services.common.clock import now
-from services.common.inputs import id_from_text, strict_int
+from services.common.inputs import clean_text, id_from_text, strict_int
 from services.common.saving import NO_VERSION_MESSAGE, Outcome, SaveResult, writer_label
-from services.plans.catalogue import ensure_open
+from services.plans.catalogue import ensure_open, plan_for, plans_for
 from services.reporting.periods import InvalidPeriod, Period, parse_period, week_scheme
 from services.tasks.history import apply_changes, record_change
 from services.weekly.values import KIND_EXAMPLES, KIND_LABELS, InvalidEntry, parse_entry
@@ -160,3 +170,78 @@ def save_period(session: Session, actor: Actor, plan: Plan, agency_id: Any, peri
                       message=(f"Đã lưu số liệu {period.label} của {agency.name}: {changed} chỉ tiêu thay đổi."
                                if changed else f"Đã ghi nhận {agency.name} nhập số liệu {period.label}; "
                                                "không có chỉ tiêu nào thay đổi."))
+
+
+def weekly_plans(session: Session, actor: Actor) -> list[Plan]:
+    """The plans of the actor's province with agency indicators, newest first (province wall)."""
+    return [plan for plan in plans_for(session, actor) if session.scalar(
+        select(AgencyIndicator.id).where(AgencyIndicator.plan_id == plan.id).limit(1)) is not None]
+
+
+def weekly_plan(session: Session, actor: Actor, requested: Any) -> Plan | None:
+    """The plan the URL names if it has agency indicators, else the newest of the province that has
+    (the year's plan on show usually has none); another province's plan is NotAllowed."""
+    named = plan_for(session, actor, requested) if id_from_text(requested) is not None else None
+    plans = weekly_plans(session, actor)
+    return named if named is not None and named in plans else (plans[0] if plans else None)
+
+
+NOTE_LABELS = {"key_tasks": "II. Kết quả triển khai các nhiệm vụ trọng tâm", "highlights": "III. Nhiệm vụ nổi bật",
+               "next_tasks": "IV. Nhiệm vụ trọng tâm tuần tiếp theo", "proposals": "V. Đề xuất kiến nghị"}
+NOTES_ENTITY = "weekly_report_note"
+
+
+def save_notes(session: Session, actor: Actor, plan: Plan, period_key: Any, typed: Mapping[str, Any], version: Any,
+               *, when: datetime | None = None) -> SaveResult:
+    """The secretariat's parts II–V of the week's report (each optional), versioned and logged."""
+    if not can_publish(actor, plan.province_id):
+        raise NotAllowed(f"user {actor.username} may not write the weekly report of plan {plan.id}")
+    ensure_open(plan)
+    when = when or now()
+    try:
+        period = plan_period(plan, period_key)
+    except InvalidPeriod as exc:
+        return SaveResult(Outcome.INVALID, 0, message=str(exc))
+    row = session.scalar(select(WeeklyReportNote).where(WeeklyReportNote.plan_id == plan.id,
+                                                        WeeklyReportNote.period == period.key).with_for_update())
+    current = row.version if row else 0
+    if strict_int(version) is None:
+        return SaveResult(Outcome.CONFLICT, current, message=f"{NO_VERSION_MESSAGE} báo cáo tuần.")
+    if version != current:
+        writer = writer_label(session, row.updated_by_id, row.updated_at) if row else "người khác"
+        return SaveResult(Outcome.CONFLICT, current, message=(
+            f"Báo cáo {period.label} vừa được {writer} cập nhật, nên nội dung của bạn chưa được lưu; "
+            "hãy sao chép phần đã gõ rồi tải lại trang."))
+    fields, errors = {}, {}
+    for name, label in NOTE_LABELS.items():
+        fields[name], message = clean_text(typed.get(name) if isinstance(typed, Mapping) else None, label)
+        if message:
+            errors[name] = message
+    if errors:
+        return SaveResult(Outcome.INVALID, current, errors=errors, message="Chưa lưu: " + "; ".join(errors.values()))
+    row = row or WeeklyReportNote(plan_id=plan.id, period=period.key, updated_at=when, updated_by_id=actor.id)
+    if not apply_changes(session, NOTES_ENTITY, row, fields, when=when, recorded_at=when, user_id=actor.id):
+        return SaveResult(Outcome.UNCHANGED, row.version or 0, message="Không có thay đổi nào để lưu.")
+    row.updated_at, row.updated_by_id = when, actor.id
+    session.flush()
+    return SaveResult(Outcome.SAVED, row.version, message=f"Đã lưu nội dung báo cáo {period.label}.")
+
+
+def entering_agencies(session: Session, actor: Actor, plan: Plan) -> list[tuple[int, str]]:
+    """The agencies with indicators to enter in the plan that the actor may open: its own for an
+    agency user, all of them for the secretariat, leaders and admins of the province."""
+    rows = session.execute(
+        select(Agency.id, Agency.name).where(or_(
+            Agency.id.in_(select(AnnexRow.agency_id).join(AnnexTable, AnnexTable.id == AnnexRow.table_id)
+                          .where(AnnexTable.plan_id == plan.id, AnnexRow.enters.is_(True))),
+            Agency.id.in_(select(AgencyIndicator.reporter_id).where(AgencyIndicator.plan_id == plan.id))))
+        .order_by(Agency.name)).all()
+    return [(agency_id, name) for agency_id, name in rows
+            if can_view_agency(actor, agency_id, plan.province_id)]
+
+
+def latest_period(session: Session, plan: Plan) -> str | None:
+    """The latest period anything was entered for: where the page opens."""
+    return session.scalar(select(AgencyIndicatorValue.period).join(
+        AgencyIndicator, AgencyIndicator.id == AgencyIndicatorValue.indicator_id)
+        .where(AgencyIndicator.plan_id == plan.id).order_by(AgencyIndicatorValue.period_end.desc()).limit(1))
