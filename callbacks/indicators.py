@@ -70,8 +70,8 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, 
     now = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
-        period = _chosen_period(kind, period_key) or period_containing(selection.day,
-                                                                        CADENCES[plan.reporting_cadence], week_scheme(plan))
+        period = _chosen_period(kind, period_key) or period_containing(
+            selection.day, CADENCES[plan.reporting_cadence], week_scheme(plan))
         rows = indicator_table(session, actor, plan, selection.day, period)
         previous = band_counts(session, plan, selection.previous_day)
         reporting = reporting_status(session, plan, period)

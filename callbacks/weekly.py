@@ -17,7 +17,7 @@ from models import Database, Plan
 from models.base import DatabaseBusy
 from services.accounts.permissions import AGENCY_WRITE_ROLES, READ_ALL_ROLES, Actor, NotAllowed
 from services.common.clock import today
-from services.common.inputs import id_from_text
+from services.common.inputs import id_from_text, strict_int
 from services.common.saving import Outcome
 from services.plans.catalogue import PlanArchived
 from services.reporting.dashboard import periods_of
@@ -102,20 +102,23 @@ def save(actor: Actor, db: Database, n_clicks, values, fields, versions, period_
         raise PreventUpdate
     typed = {str(field.get("indicator")): {"value": value, "version": versions.get(str(field.get("indicator")))}
              for field, value in zip(fields, values) if isinstance(field, dict)}
+    message, saved = _written(db, actor, search, lambda session, plan: save_period(
+        session, actor, plan, id_from_text(agency_id), period_key, typed))
+    return message, ((strict_int(refresh) or 0) + 1 if saved else no_update)
+
+
+def _written(db: Database, actor: Actor, search, write) -> tuple:
+    """Run `write(session, plan)` (services refuse nothing silently: an invalid or conflicting save
+    writes nothing) and return (its message, whether it saved); a refused request is a logged 403."""
     try:
         with db.write() as session:
-            plan = _plan(session, actor, search)
-            result = save_period(session, actor, plan, id_from_text(agency_id), period_key, typed)
-            if result.outcome not in (Outcome.SAVED, Outcome.UNCHANGED):
-                session.rollback()
-    except PlanArchived as exc:
-        return view.message(str(exc), "warning"), no_update
+            result = write(session, _plan(session, actor, search))
+    except (PlanArchived, DatabaseBusy) as exc:  # PlanArchived before NotAllowed, its base
+        return view.message(str(exc), "warning"), None
     except NotAllowed as exc:
         refuse(str(exc))
-    except DatabaseBusy as exc:
-        return view.message(str(exc), "warning"), no_update
     ok = result.outcome in (Outcome.SAVED, Outcome.UNCHANGED)
-    return view.message(result.message, "success" if ok else "danger"), ((refresh or 0) + 1 if ok else no_update)
+    return view.message(result.message, "success" if ok else "danger"), result if ok else None
 
 
 def annex_view(actor: Actor, db: Database, period_key, _refresh, search):
@@ -152,18 +155,9 @@ def notes(actor: Actor, db: Database, period_key, search):
 def save_week_notes(actor: Actor, db: Database, n_clicks, period_key, version, search, *texts):
     if not n_clicks:
         raise PreventUpdate
-    try:
-        with db.write() as session:
-            plan = _plan(session, actor, search)
-            result = save_notes(session, actor, plan, period_key, dict(zip(NOTE_LABELS, texts)), version)
-    except PlanArchived as exc:
-        return view.message(str(exc), "warning"), no_update
-    except NotAllowed as exc:
-        refuse(str(exc))
-    except DatabaseBusy as exc:
-        return view.message(str(exc), "warning"), no_update
-    ok = result.outcome in (Outcome.SAVED, Outcome.UNCHANGED)
-    return view.message(result.message, "success" if ok else "danger"), result.version if ok else no_update
+    message, saved = _written(db, actor, search, lambda session, plan: save_notes(
+        session, actor, plan, period_key, dict(zip(NOTE_LABELS, texts)), version))
+    return message, saved.version if saved else no_update
 
 
 def register(app: Dash) -> None:

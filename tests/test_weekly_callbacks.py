@@ -18,6 +18,7 @@ from tests.test_province_wall import add_lai_chau
 from tests.test_weekly import WEEKLY_PLAN_TITLE, demo_db  # noqa: F401 (the demo with its weekly report)
 
 PAGE = "weekly"
+WRITES = (f"{PAGE}-save.n_clicks", f"{PAGE}-notes-save.n_clicks")  # the matrices below
 VALUE_IDS = json.dumps({"indicator": ["ALL"], "type": f"{PAGE}-value"}, separators=(",", ":"))
 
 

@@ -214,7 +214,8 @@ def make_synthetic_command(tasks, agencies, updates, leads, seed, indicators):
 @click.command("export-report")
 @with_appcontext
 @click.option("--plan", "plan_id", required=True, type=int)
-@click.option("--period", required=True, help="2025-W05 (báo cáo tuần), 2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
+@click.option("--period", required=True,
+              help="2025-W05 (báo cáo tuần), 2026-Q2, 2026-06, 2026-H1, 2026 hoặc một ngày 2026-05-15.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="Tệp cần ghi: .docx (báo cáo Word) hoặc .xlsx (Excel), theo phần mở rộng.")
 def export_report_command(plan_id, period, out):

@@ -172,16 +172,21 @@ def month_year(day: date) -> str:
 
 # ---- the report ----
 
-def _heading(document: DocumentObject, content: ReportContent) -> None:
+def heading_block(document: DocumentObject, province: str, day: date) -> None:
+    """The issuer (UBND TỈNH … / BAN CHỈ ĐẠO …, "Số: /BC-BCĐ") beside the national motto and the
+    place and date line, the day left blank for signing."""
     left, right = frameless(document, HEADING_WIDTHS).rows[0].cells
-    for text, bold in ((f"UBND TỈNH {content.province.upper()}", False), ("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ", True),
+    for text, bold in ((f"UBND TỈNH {province.upper()}", False), ("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ", True),
                        ("Số:      /BC-BCĐ", False)):
         para(left, text, bold=bold, size=13, align=CENTER, indent=False, after=0)
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER, indent=False, after=0)
     para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, indent=False, after=6)
-    para(right, f"{content.province}, ngày      {month_year(content.generated_at)}", italic=True, align=CENTER, indent=False,
-          after=0)
+    para(right, f"{province}, ngày      {month_year(day)}", italic=True, align=CENTER, indent=False, after=0)
     para(document, "", indent=False)
+
+
+def _heading(document: DocumentObject, content: ReportContent) -> None:
+    heading_block(document, content.province, content.generated_at)
     para(document, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
     para(document, f"Kết quả thực hiện {content.plan_title} {content.as_of_phrase}", bold=True, align=CENTER,
           indent=False)
@@ -322,8 +327,8 @@ def _signature(document: DocumentObject, content: ReportContent) -> None:
 
 def _appendices(document: DocumentObject, content: ReportContent) -> None:
     page_setup(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
-    caption = (f"(Kèm theo Báo cáo số      /BC-BCĐ ngày      {month_year(content.generated_at)} của Ban Chỉ đạo chuyển đổi "
-               f"số tỉnh {content.province}; số liệu {content.as_of_phrase})")
+    caption = (f"(Kèm theo Báo cáo số      /BC-BCĐ ngày      {month_year(content.generated_at)} của Ban Chỉ đạo "
+               f"chuyển đổi số tỉnh {content.province}; số liệu {content.as_of_phrase})")
     _appendix(document, "Phụ lục 01: Kết quả thực hiện mục tiêu, chỉ tiêu", caption, TARGET_COLUMNS,
               ((heading, (line.stt, line.name, line.unit, line.target_text, line.value_text, line.achievement))
                for heading, line in content.appendix_targets()), centered=(0, 2, 3, 4, 5))

@@ -58,6 +58,20 @@ def plan_period(plan: Plan, key: Any) -> Period:
     return period
 
 
+def _period_to_write(plan: Plan, period_key: Any, when: datetime) -> tuple[Period | None, SaveResult | None]:
+    """The period a write names, once the plan is known open (PlanArchived otherwise), or the
+    refusal to answer: not a week or month of the plan's year, or one not begun yet."""
+    ensure_open(plan)
+    try:
+        period = plan_period(plan, period_key)
+    except InvalidPeriod as exc:
+        return None, SaveResult(Outcome.INVALID, 0, message=str(exc), errors={"period": str(exc)})
+    if period.start > when.date():
+        message = f"{period.label} chưa bắt đầu nên chưa nhập số liệu được."
+        return None, SaveResult(Outcome.INVALID, 0, message=message, errors={"period": message})
+    return period, None
+
+
 def agency_indicators(session: Session, plan: Plan, agency_id: int) -> list[AgencyIndicator]:
     """Exactly the agency's indicators: its annex tables' columns and the figures it reports."""
     in_tables = (select(AnnexColumn.indicator_id)
@@ -106,15 +120,10 @@ def save_period(session: Session, actor: Actor, plan: Plan, agency_id: Any, peri
     if agency is None or agency.province_id != plan.province_id \
             or not can_act_for_agency(actor, agency.id, agency.province_id):
         raise NotAllowed(f"user {actor.username} may not enter agency {agency_id!r}'s period")
-    ensure_open(plan)
     when = when or now()
-    try:
-        period = plan_period(plan, period_key)
-    except InvalidPeriod as exc:
-        return SaveResult(Outcome.INVALID, 0, message=str(exc), errors={"period": str(exc)})
-    if period.start > when.date():
-        message = f"{period.label} chưa bắt đầu nên chưa nhập số liệu được."
-        return SaveResult(Outcome.INVALID, 0, message=message, errors={"period": message})
+    period, refusal = _period_to_write(plan, period_key, when)
+    if refusal:
+        return refusal
     if not isinstance(typed, Mapping):
         return SaveResult(Outcome.INVALID, 0, message="Biểu mẫu không hợp lệ; hãy tải lại trang.")
     indicators = {i.id: i for i in agency_indicators(session, plan, agency.id)}
@@ -196,12 +205,10 @@ def save_notes(session: Session, actor: Actor, plan: Plan, period_key: Any, type
     """The secretariat's parts II–V of the week's report (each optional), versioned and logged."""
     if not can_publish(actor, plan.province_id):
         raise NotAllowed(f"user {actor.username} may not write the weekly report of plan {plan.id}")
-    ensure_open(plan)
     when = when or now()
-    try:
-        period = plan_period(plan, period_key)
-    except InvalidPeriod as exc:
-        return SaveResult(Outcome.INVALID, 0, message=str(exc))
+    period, refusal = _period_to_write(plan, period_key, when)
+    if refusal:
+        return refusal
     row = session.scalar(select(WeeklyReportNote).where(WeeklyReportNote.plan_id == plan.id,
                                                         WeeklyReportNote.period == period.key).with_for_update())
     current = row.version if row else 0

@@ -21,7 +21,7 @@ from services.publication.word_report import (
     TABLE_PT,
     frameless,
     grid,
-    month_year,
+    heading_block,
     new_document,
     page_setup,
     para,
@@ -87,13 +87,7 @@ def weekly_docx(session: Session, plan: Plan, period: Period, when: datetime | N
     title = (f"Kết quả Chuyển đổi số tuần {period.number:02d} và nhiệm vụ chủ yếu tuần {following.number:02d} "
              f"năm {period.year}")
     document = new_document(f"Báo cáo {title}", province, when)
-    left, right = frameless(document, HEADING_WIDTHS).rows[0].cells
-    for text, bold in ((f"UBND TỈNH {province.upper()}", False), ("BAN CHỈ ĐẠO CHUYỂN ĐỔI SỐ", True),
-                       ("Số:      /BC-BCĐ", False)):
-        para(left, text, bold=bold, size=13, align=CENTER, indent=False, after=0)
-    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER, indent=False, after=0)
-    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTER, indent=False, after=6)
-    para(right, f"{province}, ngày      {month_year(when.date())}", italic=True, align=CENTER, indent=False, after=0)
+    heading_block(document, province, when.date())
     para(document, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
     para(document, title, bold=True, align=CENTER, indent=False, after=0)
     para(document, f"({period.dates_label[0].upper()}{period.dates_label[1:]})", italic=True, align=CENTER,
