@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from models import Agency, AgencyIndicatorValue
 from tests.conftest import login
+from tests.test_browser_a11y import AXE, axe_violations
 from tests.test_weekly import demo_db  # noqa: F401 (the demo with its weekly report)
 
 pytestmark = pytest.mark.browser
@@ -14,8 +15,15 @@ PHONE = {"width": 375, "height": 812}
 FIELD = "#page-content input[id*='weekly-value']"
 
 
+def _page(browser, viewport):
+    """A page with axe-core at hand (CSP bypassed to inject it; the CSP itself: test_production)."""
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    context.add_init_script(path=str(AXE))
+    return context.new_page()
+
+
 def test_an_agency_enters_its_week_on_a_phone(live_server, browser, demo_db):  # noqa: F811
-    page = browser.new_page(viewport=PHONE)
+    page = _page(browser, PHONE)
     login(page, live_server, "so-khcn")
     page.goto(f"{live_server}/bao-cao-tuan")
     page.wait_for_selector(f"{FIELD} >> nth=4", timeout=30000)  # its five indicators, nothing else
@@ -25,6 +33,7 @@ def test_an_agency_enters_its_week_on_a_phone(live_server, browser, demo_db):  #
     label = page.get_by_label("Tỷ lệ DVCTT toàn trình được cập nhật", exact=False)
     assert label.input_value() == "44/58"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert not axe_violations(page, "biểu nhập số liệu tuần")
     label.fill("50/0")
     page.click("#weekly-save")
     page.wait_for_selector("#weekly-message:has-text('mẫu số phải lớn hơn 0')", timeout=20000)
@@ -39,10 +48,11 @@ def test_an_agency_enters_its_week_on_a_phone(live_server, browser, demo_db):  #
 
 
 def test_the_secretariat_reads_the_annex(live_server, browser, demo_db):  # noqa: F811
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = _page(browser, {"width": 1280, "height": 900})
     login(page, live_server, "tgv")
     page.goto(f"{live_server}/bao-cao-tuan")
     page.wait_for_selector("#weekly-annex table >> nth=2", timeout=30000)
     annex = page.locator("#weekly-annex").inner_text()
     assert "44/58 (dưới mục tiêu)" in annex and "Đã nhập" in annex and "▲ tăng 47,0 điểm %" in annex
     assert page.locator("#weekly-annex tbody tr").count() == 27 + 9 + 25
+    assert not axe_violations(page, "phụ lục tuần")
