@@ -124,8 +124,9 @@ def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date
         late_rows, late_total = late.rows, late.total
     reports = compliance(session, plan, now_day)
     closes = closed_periods(session, plan)
-    deadline_note = (f"Hạn nộp: ngày {plan.report_deadline_day} của "
-                     f"{'mỗi tháng' if plan.reporting_cadence == 'monthly' else 'tháng cuối mỗi quý'}.")
+    deadline_note = {"weekly": "Hạn nhập số liệu: ngày cuối của mỗi tuần.",
+                     "monthly": f"Hạn nộp: ngày {plan.report_deadline_day} của mỗi tháng."}.get(
+        plan.reporting_cadence, f"Hạn nộp: ngày {plan.report_deadline_day} của tháng cuối mỗi quý.")
     counts, quarter = content.counts.as_dict(), content.quarter_counts.as_dict()
     changes = "; ".join(f"{CATEGORY_LABELS[k]}: {content.change(k)}" for k in ("done", "in_progress", "overdue"))
     shown = f" (hiển thị {vn_number(len(late_rows))} phần việc trễ lâu nhất)." if late_total > len(late_rows) else "."

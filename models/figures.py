@@ -43,6 +43,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.agency import Agency
 from models.base import Base
+from models.weekly import AgencyPeriodEntry
 from models.plan import (
     Assignment,
     AssignmentState,
@@ -93,7 +94,7 @@ class FigureSnapshot(Base):
 
 
 TRACKED = (Plan, Section, Task, TaskDeadline, TaskCoordinator, Assignment, AssignmentState, Agency,
-           Indicator, IndicatorAgency, IndicatorValue, ReportSubmission, PeriodClose)
+           Indicator, IndicatorAgency, IndicatorValue, ReportSubmission, PeriodClose, AgencyPeriodEntry)
 _TRACKED_TABLES = {model.__table__.name for model in TRACKED}
 
 
@@ -253,7 +254,7 @@ def _collect(session: Session) -> _Collector:
             found.plan(obj.plan_id, INDICATORS, EVERY_DAY)
         elif isinstance(obj, IndicatorAgency):
             found.by_indicator[obj.indicator_id].append((INDICATORS, None))
-        elif isinstance(obj, (ReportSubmission, PeriodClose)):
+        elif isinstance(obj, (ReportSubmission, PeriodClose, AgencyPeriodEntry)):  # today's compliance
             found.plan(obj.plan_id, TASKS, None)
     found.resolve()
     return found

@@ -27,7 +27,7 @@ from models import (
 )
 from services.accounts.permissions import NotAllowed
 from services.common.saving import Outcome
-from services.reporting.dashboard import selection_for
+from services.reporting.dashboard import compliance, selection_for
 from services.reporting.periods import (
     WEEK_NUMBERINGS,
     InvalidPeriod,
@@ -385,3 +385,27 @@ def test_libreoffice_opens_the_weekly_report(demo_db, tmp_path):
                    capture_output=True, env={**os.environ, "HOME": str(tmp_path)})
     text = (tmp_path / "tuan.txt").read_text(encoding="utf-8-sig")
     assert "463.724 / 582.476 → 79,6%" in text and "SỐ LIỆU MỘT SỐ CHỈ TIÊU VỀ CHUYỂN ĐỔI SỐ CẤP TỈNH" in text
+
+
+def test_a_weekly_plans_compliance_is_its_weekly_entries(demo_db):
+    """The reporting compliance of a weekly plan: agency × week, from "Đã nhập" and its time; a new
+    entry shows at once (the stored table follows agency_period_entries)."""
+    with demo_db.read() as session:  # a read: the table is stored
+        plan = _weekly_plan(session)
+        table = compliance(session, plan, date(2025, 2, 14))
+        assert [p.key for p in table.periods][-4:] == ["2025-W04", "2025-W05", "2025-W06", "2025-W07"]
+        rows = {row["name"]: row for row in table.rows}
+        assert len(rows) == 60  # every agency entering in the annex (Văn phòng Tỉnh ủy through the party table)
+        science = rows["Sở Khoa học và Công nghệ"]
+        assert (science["2025-W04"], science["2025-W05"], science["2025-W06"], science["2025-W07"]) == \
+            ("Chưa nộp", "Đúng hạn", "Chưa nộp", "Chưa đến hạn")
+    with demo_db.write() as session:
+        plan = _weekly_plan(session)
+        actor = _actor(session, "so-khcn")
+        lines = agency_form(session, actor, plan, actor.agency_id, parse_period("2025-W06", LAO_CAI))
+        save_period(session, actor, plan, actor.agency_id, "2025-W06",
+                    {str(line.indicator_id): {"value": "-", "version": 0} for line in lines},
+                    when=datetime(2025, 2, 14, 9))
+    with demo_db.read() as session:
+        rows = {row["name"]: row for row in compliance(session, _weekly_plan(session), date(2025, 2, 14)).rows}
+        assert rows["Sở Khoa học và Công nghệ"]["2025-W06"] == "Nộp muộn"  # after Thursday 13/02

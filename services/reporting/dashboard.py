@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.util import ClauseAdapter
 
-from models import Agency, Assignment, Plan, ReportSubmission, Section, Task
+from models import Agency, AgencyPeriodEntry, AnnexRow, AnnexTable, Assignment, Plan, ReportSubmission, Section, Task
 from models.figures import TASKS
 from services.common import clock
 from services.common.queries import vn_date
@@ -358,6 +358,32 @@ def compliance(session: Session, plan: Plan, today: date) -> Compliance:
 def _compliance(session: Session, plan: Plan, today: date) -> Compliance:
     periods = list(reversed(periods_of(plan, CADENCES[plan.reporting_cadence], today)))
     deadlines = [period.deadline(plan.report_deadline_day) for period in periods]
+    if plan.reporting_cadence == "weekly":
+        owing, submitted = _weekly_entries(session, plan, periods, deadlines)
+    else:
+        owing, submitted = _task_reports(session, plan, deadlines)
+    rows = []
+    for agency_id, name, *owed in owing:
+        cells = {}
+        for period, deadline, owes in zip(periods, deadlines, owed):
+            late = submitted.get((agency_id, period.key))
+            if late is not None:
+                cells[period.key] = "late" if late else "on_time"
+            elif not owes:
+                cells[period.key] = "not_owed"
+            else:
+                cells[period.key] = "missing" if deadline < today else "open"
+        if set(cells.values()) <= {"not_owed"}:
+            continue  # nothing owed, nothing sent: not one of this table's agencies
+        due = [cell for cell in cells.values() if cell in ("on_time", "late", "missing")]
+        rows.append({"id": agency_id, "row_id": str(agency_id), "name": name,
+                     **{key: COMPLIANCE_LABELS[cell] for key, cell in cells.items()},
+                     "on_time_rate": round(100 * due.count("on_time") / len(due), 1) if due else None})
+    return Compliance(periods, rows)
+
+
+def _task_reports(session: Session, plan: Plan, deadlines: list[date]) -> tuple[list, dict]:
+    """Who owed each report (an assignment in force on its deadline day) and who sent it, late or not."""
     # The plan's assignments shrink to each agency's distinct in-force intervals (a few per agency),
     # and rollup's in-force rules, moved onto those, say per agency whether it owed each report.
     spans = (select(Assignment.agency_id, Task.added_on, Task.withdrawn_on, Assignment.ended_on)
@@ -377,21 +403,19 @@ def _compliance(session: Session, plan: Plan, today: date) -> Compliance:
             select(ReportSubmission.agency_id, ReportSubmission.period, ReportSubmission.is_late)
             .where(ReportSubmission.plan_id == plan.id))
     }
-    rows = []
-    for agency_id, name, *owed in owing:
-        cells = {}
-        for period, deadline, owes in zip(periods, deadlines, owed):
-            late = submitted.get((agency_id, period.key))
-            if late is not None:
-                cells[period.key] = "late" if late else "on_time"
-            elif not owes:
-                cells[period.key] = "not_owed"
-            else:
-                cells[period.key] = "missing" if deadline < today else "open"
-        if set(cells.values()) <= {"not_owed"}:
-            continue  # nothing owed, nothing sent: not one of this table's agencies
-        due = [cell for cell in cells.values() if cell in ("on_time", "late", "missing")]
-        rows.append({"id": agency_id, "row_id": str(agency_id), "name": name,
-                     **{key: COMPLIANCE_LABELS[cell] for key, cell in cells.items()},
-                     "on_time_rate": round(100 * due.count("on_time") / len(due), 1) if due else None})
-    return Compliance(periods, rows)
+    return owing, submitted
+
+
+def _weekly_entries(session: Session, plan: Plan, periods: list[Period], deadlines: list[date]) -> tuple[list, dict]:
+    """A weekly plan: every agency with indicators to enter owes each week; its entry ("Đã nhập")
+    is late when made after the week's last day."""
+    entering = (select(AnnexRow.agency_id).join(AnnexTable, AnnexTable.id == AnnexRow.table_id)
+                .where(AnnexTable.plan_id == plan.id, AnnexRow.enters.is_(True)))
+    owing = [(agency_id, name, *(1 for _ in periods)) for agency_id, name in session.execute(
+        select(Agency.id, Agency.name).where(Agency.id.in_(entering)).order_by(Agency.name))]
+    deadline_of = {period.key: deadline for period, deadline in zip(periods, deadlines)}
+    submitted = {(agency_id, key): entered_at.date() > deadline_of[key]
+                 for agency_id, key, entered_at in session.execute(
+                     select(AgencyPeriodEntry.agency_id, AgencyPeriodEntry.period, AgencyPeriodEntry.entered_at)
+                     .where(AgencyPeriodEntry.plan_id == plan.id, AgencyPeriodEntry.period.in_(list(deadline_of))))}
+    return owing, submitted
