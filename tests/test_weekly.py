@@ -409,3 +409,18 @@ def test_a_weekly_plans_compliance_is_its_weekly_entries(demo_db):
     with demo_db.read() as session:
         rows = {row["name"]: row for row in compliance(session, _weekly_plan(session), date(2025, 2, 14)).rows}
         assert rows["Sở Khoa học và Công nghệ"]["2025-W06"] == "Nộp muộn"  # after Thursday 13/02
+
+
+def test_a_plans_weeks_are_set_when_it_is_imported(demo_db, tmp_path):
+    from tests.test_import import GOOD_ROWS, write_csv
+    path = write_csv(tmp_path / "p.csv", GOOD_ROWS)
+    base = ["import-plan", str(path), "--province", "Lào Cai", "--year", "2025", "--title", "Kế hoạch tuần 2025"]
+    refused = run(demo_db, *base, "--week-numbering", "iso-ish")
+    assert refused.exit_code != 0 and "iso-ish" in refused.output
+    created = run(demo_db, *base, "--cadence", "weekly", "--week-start", "5", "--week-numbering", "first_start")
+    assert created.exit_code == 0, created.output
+    with demo_db.read() as session:
+        plan = session.scalar(select(Plan).where(Plan.title == "Kế hoạch tuần 2025"))
+        assert (plan.reporting_cadence, plan.week_start, plan.week_numbering) == ("weekly", 5, "first_start")
+        assert compliance(session, plan, date(2025, 2, 6)).periods[-1].dates_label == \
+            "từ ngày 31/01/2025 đến ngày 06/02/2025"

@@ -28,7 +28,15 @@ from services.publication.report import RENDERERS, report_content
 from services.reminders.job import run_reminders
 from services.reminders.mail import MailSettings, MailSettingsError, base_url_from, smtp_sender
 from services.reporting.dashboard import Selection, selection_for
-from services.reporting.periods import InvalidPeriod, Period, parse_period, week_scheme
+from services.reporting.periods import (
+    CADENCES,
+    WEEK_NUMBERING_LABELS,
+    WEEK_NUMBERINGS,
+    InvalidPeriod,
+    Period,
+    parse_period,
+    week_scheme,
+)
 from services.weekly.demo import load_weekly_demo
 from services.weekly.report import weekly_docx
 from services.reporting.rollup import GROUPINGS, rollup
@@ -111,11 +119,15 @@ def init_db(demo: bool) -> None:
 @click.option("--table", "table_number", type=click.IntRange(1), default=None,
               help="Số thứ tự bảng trong tệp (từ 1); mặc định là bảng đầu tiên có dòng tiêu đề nhận ra được.")
 @click.option("--issued-on", default=None, help="Ngày ban hành dd/mm/yyyy.")
-@click.option("--cadence", type=click.Choice(["monthly", "quarterly"]), default="monthly")
+@click.option("--cadence", type=click.Choice(list(CADENCES)), default="monthly")
 @click.option("--deadline-day", type=click.IntRange(1, 28), default=20)
+@click.option("--week-start", type=click.IntRange(1, 7), default=1,
+              help="Ngày bắt đầu tuần: 1 = Thứ Hai … 7 = Chủ nhật (Lào Cai: 5, Thứ Sáu).")
+@click.option("--week-numbering", type=click.Choice(list(WEEK_NUMBERINGS)), default="majority",
+              help="; ".join(f"{k}: {v}" for k, v in WEEK_NUMBERING_LABELS.items()) + ".")
 @click.option("--create-agencies", is_flag=True, help="Tạo các cơ quan chưa có trong danh mục.")
 def import_plan_command(file, province, year, title, kind, table_number, issued_on, cadence, deadline_day,
-                        create_agencies):
+                        week_start, week_numbering, create_agencies):
     """Import a task appendix (a table of an .xlsx, .csv or .docx). All-or-nothing: any bad row
     aborts, all are listed."""
     issued = None
@@ -125,7 +137,8 @@ def import_plan_command(file, province, year, title, kind, table_number, issued_
         except ValueError:
             _fail(f"Ngày ban hành “{issued_on}” không đúng dạng dd/mm/yyyy.")
     spec = PlanSpec(province=province, year=year, title=title, issued_on=issued,
-                    reporting_cadence=cadence, report_deadline_day=deadline_day, kind=kind)
+                    reporting_cadence=cadence, report_deadline_day=deadline_day, kind=kind,
+                    week_start=week_start, week_numbering=week_numbering)
     # The file is read and checked before the write transaction, which then only writes: other
     # users' saves wait for the write lock no longer than the writing itself.
     try:

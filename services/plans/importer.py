@@ -96,6 +96,8 @@ class PlanSpec:
     reporting_cadence: str = "monthly"
     report_deadline_day: int = 20
     kind: str = "annual"  # a key of services.plans.catalogue.PLAN_KINDS
+    week_start: int = 1  # services.reporting.periods.WeekScheme: ISO 8601 weeks unless the plan says
+    week_numbering: str = "majority"
 
 
 @dataclass(eq=False)
@@ -297,7 +299,7 @@ def write_plan(session: Session, parsed: ParsedPlan, *, create_agencies: bool = 
         province_id=province.id, year=spec.year, title=spec.title.strip(), kind=spec.kind,
         document_number=spec.document_number, issued_on=spec.issued_on, starts_on=starts_on,
         reporting_cadence=spec.reporting_cadence, report_deadline_day=spec.report_deadline_day,
-        created_at=recorded_at,
+        week_start=spec.week_start, week_numbering=spec.week_numbering, created_at=recorded_at,
     )
     session.add(plan)
     session.flush()
