@@ -102,8 +102,9 @@ def init_db(demo: bool) -> None:
                f"{summary.indicators} mục tiêu; {len(summary.users)} tài khoản mẫu, "
                f"mật khẩu {DEMO_PASSWORD}")
     click.echo(f"Đã nạp báo cáo tuần mẫu (mã {weekly.plan_id}, tuần 05/2025): {weekly.targets} mục tiêu, "
-               f"{weekly.components} dòng thành phần, {weekly.annex_rows} dòng phụ lục, {weekly.values} số liệu "
-               f"({weekly.not_applicable} ô “-”), {weekly.entered} đơn vị “Đã nhập”.")
+               f"{weekly.components} dòng thành phần ({weekly.target_values} số liệu), {weekly.annex_rows} dòng phụ lục, "
+               f"{weekly.values} số liệu phụ lục ({weekly.not_applicable} ô “-”, {weekly.blanks} ô trống), "
+               f"{weekly.entered} đơn vị “Đã nhập”, {weekly.created_agencies} cơ quan thêm vào danh mục.")
     for difference in weekly.differences:
         click.echo(f"Khác bản in: {difference}")
 

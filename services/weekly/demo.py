@@ -39,6 +39,7 @@ class WeeklyDemoSummary:
     targets: int = 0  # part I target lines (numbered or "*")
     components: int = 0  # their component lines
     annex_rows: int = 0
+    target_values: int = 0  # part I figures entered as printed (component lines, targets not computed)
     values: int = 0  # annex cells with a value, "-" included
     not_applicable: int = 0  # of which "-"
     blanks: int = 0  # annex cells printed empty
@@ -83,10 +84,12 @@ def load_weekly_demo(session: Session, province_id: int, path: Path = WEEKLY_DEM
 
     def value(row: AgencyIndicator, agency_id: int, text: str, period_key: str, end: date) -> None:
         entry = parse_entry(text, row.kind)
+        in_annex = row.scope == "agency"
         if entry is None:
-            summary.blanks += 1
+            summary.blanks += in_annex
             return
-        summary.values += 1
+        summary.values += in_annex
+        summary.target_values += not in_annex
         summary.not_applicable += entry.not_applicable
         session.add(AgencyIndicatorValue(
             indicator_id=row.id, agency_id=agency_id, period=period_key, period_end=end, value_text=entry.text,
