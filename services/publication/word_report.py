@@ -132,7 +132,7 @@ def add_run(paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool
 
 
 def para(container, text: str = "", *, bold: bool = False, italic: bool = False, size: int | None = None,
-          align=JUSTIFY, indent: bool = True, after: int | None = None) -> Paragraph:
+         align=JUSTIFY, indent: bool = True, after: int | None = None) -> Paragraph:
     """A body paragraph (first line indented, justified) or, with other settings, a heading line.
     In a fresh table cell the cell's own first paragraph is used."""
     if isinstance(container, _Cell) and len(container.paragraphs) == 1 and not container.paragraphs[0].text:
@@ -189,15 +189,15 @@ def _heading(document: DocumentObject, content: ReportContent) -> None:
     heading_block(document, content.province, content.generated_at)
     para(document, "BÁO CÁO", bold=True, align=CENTER, indent=False, after=0)
     para(document, f"Kết quả thực hiện {content.plan_title} {content.as_of_phrase}", bold=True, align=CENTER,
-          indent=False)
+         indent=False)
     if content.published:  # a closed period: what was published, and how a later back-dated change differs
         para(document, content.published, italic=True, align=CENTER, indent=False)
     if content.corrections:
         para(document, content.corrections_note, italic=True)
     para(document, f"Kính gửi: Ủy ban nhân dân tỉnh {content.province}.", align=CENTER, indent=False)
     para(document, f"Trên cơ sở báo cáo của các cơ quan, đơn vị, địa phương (số liệu tổng hợp đến hết ngày "
-                    f"{vn_date(content.day)}), Ban Chỉ đạo chuyển đổi số tỉnh báo cáo kết quả thực hiện "
-                    f"{content.plan_title} {content.as_of_phrase} như sau:")
+                   f"{vn_date(content.day)}), Ban Chỉ đạo chuyển đổi số tỉnh báo cáo kết quả thực hiện "
+                   f"{content.plan_title} {content.as_of_phrase} như sau:")
 
 
 def _results(document: DocumentObject, content: ReportContent, footnotes: list[str]) -> None:
@@ -214,13 +214,13 @@ def _results(document: DocumentObject, content: ReportContent, footnotes: list[s
     open_ongoing = sum(1 for line in content.tasks_in("ongoing") if "done" not in line.categories)
     open_dated = counts.total - counts.done - open_ongoing
     para(document, f"- Theo thời hạn: đã hoàn thành {counts.done:02d} nhiệm vụ (đúng hạn: {counts.done_on_time:02d}, "
-                    f"quá hạn: {counts.done_late:02d}); chưa hoàn thành {open_dated:02d} nhiệm vụ (trong hạn: "
-                    f"{open_dated - counts.overdue:02d}, quá hạn: {counts.overdue:02d}).")
+                   f"quá hạn: {counts.done_late:02d}); chưa hoàn thành {open_dated:02d} nhiệm vụ (trong hạn: "
+                   f"{open_dated - counts.overdue:02d}, quá hạn: {counts.overdue:02d}).")
     para(document, f"- Nhiệm vụ thực hiện thường xuyên (không có thời hạn hoàn thành): {counts.ongoing:02d} "
-                    "nhiệm vụ.")
+                   "nhiệm vụ.")
     para(document, f"- Nhiệm vụ đến hạn trong {content.quarter_label}: {quarter.total:02d} nhiệm vụ; đã hoàn thành "
-                    f"{quarter.done:02d} (đúng hạn: {quarter.done_on_time:02d}, quá hạn: {quarter.done_late:02d}); "
-                    f"quá hạn: {quarter.overdue:02d}.")
+                   f"{quarter.done:02d} (đúng hạn: {quarter.done_on_time:02d}, quá hạn: {quarter.done_late:02d}); "
+                   f"quá hạn: {quarter.overdue:02d}.")
 
     para(document, "2. So với kỳ trước", bold=True)
     for key, label in (("done", "Đã hoàn thành"), ("in_progress", "Đang thực hiện"),
@@ -232,12 +232,12 @@ def _results(document: DocumentObject, content: ReportContent, footnotes: list[s
         para(document, f"Đến hết ngày {vn_date(content.day)}, không có nhiệm vụ quá hạn.")
         return
     para(document, f"Đến hết ngày {vn_date(content.day)}, có {counts.overdue:02d} nhiệm vụ quá hạn "
-                    f"({content.overdue_total:02d} phần việc của các cơ quan chủ trì), gồm:")
+                   f"({content.overdue_total:02d} phần việc của các cơ quan chủ trì), gồm:")
     for sentence in overdue_sentences(content.overdue):
         para(document, sentence)
     if content.overdue_total > len(content.overdue):
         para(document, f"- Và {content.overdue_total - len(content.overdue)} phần việc quá hạn khác (xem danh sách "
-                        "trên hệ thống).")
+                       "trên hệ thống).")
 
 
 def not_started_note(lines) -> str:
@@ -286,9 +286,9 @@ def _limitations(document: DocumentObject, content: ReportContent) -> None:
     part_title(document, "III. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN")
     para(document, "1. Tồn tại, hạn chế", bold=True)
     para(document, f"- Còn {content.counts.not_started:02d} nhiệm vụ chưa thực hiện, {content.counts.overdue:02d} "
-                    "nhiệm vụ quá hạn.")
+                   "nhiệm vụ quá hạn.")
     para(document, f"- {current[Band.UNDER_50]} mục tiêu thực hiện dưới 50% kế hoạch giao; "
-                    f"{current[Band.NO_DATA]} mục tiêu chưa có số liệu.")
+                   f"{current[Band.NO_DATA]} mục tiêu chưa có số liệu.")
     para(document, "2. Nguyên nhân", bold=True)
     if not content.causes:
         para(document, "Các cơ quan, đơn vị chưa nêu lý do chậm tiến độ.")
@@ -302,16 +302,16 @@ def _next_period(document: DocumentObject, content: ReportContent) -> None:
     part_title(document, f"IV. NHIỆM VỤ TRỌNG TÂM {content.next_label.upper()}")
     if content.next_tasks:
         para(document, f"Tập trung hoàn thành {len(content.next_tasks):02d} nhiệm vụ đến hạn trong "
-                        f"{content.next_label}:")
+                       f"{content.next_label}:")
     else:
         para(document, f"Không có nhiệm vụ đến hạn trong {content.next_label} còn phải thực hiện.")
     for line in content.next_tasks:
         para(document, f"- Nhiệm vụ {line.stt}: {line.title} ({line.lead}; thời hạn: {line.deadline_text}).")
     if content.counts.overdue:
         para(document, f"- Khẩn trương hoàn thành {content.counts.overdue:02d} nhiệm vụ quá hạn; các cơ quan, đơn vị "
-                        "cập nhật đầy đủ kết quả, lý do chậm tiến độ trên hệ thống.")
+                       "cập nhật đầy đủ kết quả, lý do chậm tiến độ trên hệ thống.")
     para(document, f"Trên đây là báo cáo kết quả thực hiện {content.plan_title} {content.as_of_phrase} của Ban Chỉ "
-                    f"đạo chuyển đổi số tỉnh {content.province}./.")
+                   f"đạo chuyển đổi số tỉnh {content.province}./.")
 
 
 def _signature(document: DocumentObject, content: ReportContent) -> None:
