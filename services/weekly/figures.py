@@ -161,7 +161,7 @@ def entry_label(enters: bool, entered: bool) -> str:
 
 
 def annex(session: Session, plan: Plan, period: Period) -> list[AnnexView]:
-    """The annex tables for the period: four queries whatever the number of agencies."""
+    """The annex tables for the period: five queries (tables, columns, rows, values, entries) whatever the number of agencies."""
     previous = period.previous()
     tables = session.scalars(select(AnnexTable).where(AnnexTable.plan_id == plan.id)
                              .order_by(AnnexTable.position)).all()
