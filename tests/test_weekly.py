@@ -39,7 +39,7 @@ from services.reporting.periods import (
     week_containing,
 )
 from services.weekly.demo import load_weekly_demo
-from services.weekly.entries import agency_form, agency_indicators, save_period
+from services.weekly.entries import agency_form, agency_indicators, has_entered, save_period
 from services.weekly.figures import annex, province_figures
 from services.weekly.report import weekly_docx
 from services.weekly.values import InvalidEntry, parse_entry
@@ -330,6 +330,11 @@ def test_an_entry_marks_the_week_entered(demo_db):
         science = next(line for line in annex(session, plan, week)[0].lines if line.agency_id == actor.agency_id)
         assert science.entered == "Chưa nhập"
         lines = agency_form(session, actor, plan, actor.agency_id, week)
+        empty = save_period(session, actor, plan, actor.agency_id, week.key,
+                            {str(line.indicator_id): {"value": " ", "version": 0} for line in lines},
+                            when=datetime(2025, 2, 10))
+        assert empty.outcome is Outcome.INVALID and "chưa nhập số liệu nào" in empty.message
+        assert not has_entered(session, plan, actor.agency_id, week)
         form = {str(line.indicator_id): {"value": "-", "version": 0} for line in lines}
         save_period(session, actor, plan, actor.agency_id, week.key, form, when=datetime(2025, 2, 10))
         science = next(line for line in annex(session, plan, week)[0].lines if line.agency_id == actor.agency_id)

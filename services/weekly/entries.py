@@ -152,6 +152,10 @@ def save_period(session: Session, actor: Actor, plan: Plan, agency_id: Any, peri
     if errors:
         return SaveResult(Outcome.INVALID, 0, errors=errors,
                           message="Chưa lưu: hãy sửa các ô được đánh dấu (" + "; ".join(errors.values()) + ")")
+    if not rows and all(entry is None for entry in parsed.values()):
+        return SaveResult(Outcome.INVALID, 0, message=(
+            f"Chưa lưu: chưa nhập số liệu nào cho {period.label}; nhập giá trị, hoặc “-” cho chỉ tiêu không có "
+            "dữ liệu."))
     behalf = agency.id if actor.role == "secretariat" else None
     changed = 0
     for indicator_id, entry in parsed.items():
