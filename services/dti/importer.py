@@ -29,7 +29,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models import DtiGroup, DtiRanking, DtiScore, Province
+from services.accounts.permissions import Actor, NotAllowed, can_manage_province
 from services.common.clock import now
+from services.common.inputs import id_from_text
 from services.common.text import fold
 from services.dti.rules import (
     HUNDREDTHS,
@@ -366,3 +368,33 @@ def write_ranking(session: Session, province: Province, parsed: ParsedRanking, *
                   f"{parsed.source_name}: năm {parsed.year}, {len(preview.rows)} đơn vị",
                   when=recorded_at, recorded_at=recorded_at, user_id=user_id, source="import")
     return preview
+
+
+def _browser_import(session: Session, actor: Actor, tables: list[Table], request: dict,
+                    source_name: str) -> tuple[Province, ParsedRanking, dict]:
+    """The actor's province (the secretariat's or an admin's of a province), the parsed file and the
+    options the page sent, each checked as any browser input. NotAllowed / ImportFailed otherwise."""
+    if not can_manage_province(actor, actor.province_id):
+        raise NotAllowed(f"user {actor.username} may not import a DTI ranking into province {actor.province_id}")
+    province = session.get(Province, actor.province_id)
+    if province is None:
+        raise ImportFailed([RowError(0, "Tài khoản không thuộc tỉnh nào: hãy nhập bằng lệnh “flask import-dti”.")])
+    year = id_from_text(request.get("year"))
+    if year is None:
+        raise ImportFailed([RowError(0, f"Nhập năm được xếp hạng (từ {MIN_YEAR} đến {MAX_YEAR}).")])
+    options = {"create_agencies": request.get("create_agencies") is True, "replace": request.get("replace") is True}
+    return province, parse_ranking(tables, year, source_name), options
+
+
+def preview_upload(session: Session, actor: Actor, tables: list[Table], request: dict,
+                   source_name: str) -> RankingPreview:
+    """The import page's preview: nothing written."""
+    province, parsed, options = _browser_import(session, actor, tables, request, source_name)
+    return preview_ranking(session, province, parsed, **options)
+
+
+def write_upload(session: Session, actor: Actor, tables: list[Table], request: dict,
+                 source_name: str) -> RankingPreview:
+    """The import page's confirm, checked again inside the write transaction."""
+    province, parsed, options = _browser_import(session, actor, tables, request, source_name)
+    return write_ranking(session, province, parsed, user_id=actor.id, **options)
