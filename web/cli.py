@@ -364,10 +364,9 @@ def dti_command(year, province, as_json):
     level and rank within its group, and the count per level."""
     with _db().read() as session:
         chosen = _province(session, province)
-        rows = ranking_rows(session, chosen.id, year)
-        levels = level_counts(session, chosen.id, year)
+        name, rows, levels = chosen.name, ranking_rows(session, chosen.id, year), level_counts(session, chosen.id, year)
     if not rows:
-        _fail(f"Chưa có kết quả xếp hạng DTI năm {year} của {chosen.name}.")
+        _fail(f"Chưa có kết quả xếp hạng DTI năm {year} của {name}.")
     if as_json:
         click.echo(json.dumps({"rows": [{"agency": row["agency"], "group": row["group"], "score": row["score_number"],
                                          "maximum": row["maximum_number"], "percent": row["percent"],
