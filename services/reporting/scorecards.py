@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from models import Agency, AgencyMembership, Indicator, IndicatorAgency, Plan
 from services.accounts.permissions import Actor, NotAllowed, can_view_agency
-from services.common.inputs import strict_int
+from services.common.inputs import id_from_text
 from services.dti.rankings import agency_history, latest_by_agency
 from services.indicators.achievement import BAND_LABELS, Band, display_value
 from services.indicators.standings import standings
@@ -119,7 +119,8 @@ def _below_target(session: Session, plan: Plan, today: date) -> tuple[dict[int, 
 def viewable_agency(session: Session, actor: Actor, plan: Plan, agency_id: object) -> Agency:
     """The agency whose scorecard is asked for: of the plan's province, and the actor's own for an
     agency user (NotAllowed otherwise: a forged id is refused, never replaced by another)."""
-    agency = session.get(Agency, agency_id) if strict_int(agency_id) is not None else None
+    chosen = id_from_text(agency_id)
+    agency = session.get(Agency, chosen) if chosen is not None else None
     if agency is None or agency.province_id != plan.province_id or agency.is_group \
             or not can_view_agency(actor, agency.id, agency.province_id):
         raise NotAllowed(f"user {actor.username} may not see the scorecard of agency {agency_id!r}")
