@@ -7,6 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.controls import data_table
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES, MEGABYTE
 
 PAGE = "dti"
@@ -58,15 +59,6 @@ def _import_card() -> dbc.Card:
     ]), className="mb-3")
 
 
-def _table(caption: str, headers: list[str], rows: list[list], table_id: str, footer: list | None = None) -> dbc.Table:
-    parts = [html.Caption(caption, className="visually-hidden"),
-             html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
-             html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])]
-    if footer:
-        parts.append(html.Tfoot(html.Tr([html.Td(c) for c in footer])))
-    return dbc.Table(parts, size="sm", responsive=True, striped=True, className="small", id=table_id)
-
-
 def ranking_view(year: int, levels: dict[str, int], groups: list[dict], rows: list[dict]) -> html.Div:
     """The year's groups as the decision prints them, with the app's figures, and the count per level."""
     if not rows:
@@ -76,7 +68,7 @@ def ranking_view(year: int, levels: dict[str, int], groups: list[dict], rows: li
     for position, group in enumerate(groups, 1):
         members = [r for r in rows if r["group_position"] == position]
         body += [html.H2(f"{position}. {group['title']}", className="h6 mt-3"),
-                 _table(group["title"], ["Hạng", "Cơ quan, đơn vị", "Tổng điểm", "Tỷ lệ so với điểm tối đa", "Mức độ"],
+                 data_table(group["title"], ["Hạng", "Cơ quan, đơn vị", "Tổng điểm", "Tỷ lệ so với điểm tối đa", "Mức độ"],
                         [[r["rank"], r["agency"], f"{r['score']}/{r['maximum']}", r["percent"], r["level"]]
                          for r in members], f"{PAGE}-group-{position}",
                         footer=["", "Điểm trung bình", group["average"], "", ""])]
@@ -96,7 +88,7 @@ def preview_view(lines: list[str], disagreements: list[str], errors: list[str], 
                                 html.Ul([html.Li(e) for e in errors[:200]], className="mb-0 mt-1")],
                                color="danger", className="small"))
     if rows:
-        parts.append(_table("Xem trước các dòng sẽ nhập", ["Dòng", "Nhóm", "Hạng", "Tên in", "Cơ quan trong danh mục",
+        parts.append(data_table("Xem trước các dòng sẽ nhập", ["Dòng", "Nhóm", "Hạng", "Tên in", "Cơ quan trong danh mục",
                                                             "Tổng điểm", "Tỷ lệ", "Mức độ"],
                             [[r["place"], r["group"], r["rank"], r["name"], r["agency"], f"{r['score']}/{r['maximum']}",
                               r["percent"], r["level"]] for r in rows], f"{PAGE}-preview-rows"))

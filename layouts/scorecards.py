@@ -7,6 +7,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.controls import data_table
 from layouts.shell import plan_href
 
 PAGE = "scorecard"
@@ -25,31 +26,36 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}".replace(".", ",") + "%"
 
 
-def _table(caption: str, headers: list[str], rows: list[list], table_id: str) -> dbc.Table:
-    """A table named for screen readers by its caption, scrolled inside its box on a narrow screen."""
-    return dbc.Table([
-        html.Caption(caption, className="visually-hidden"),
-        html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
-        html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
-    ], size="sm", responsive=True, striped=True, className="small mb-0", id=table_id)
-
-
 def ranking_view(rows: list[dict], plan_id: int | None) -> html.Div:
-    """The agencies worst first; each name opens its scorecard."""
-    body = [[dcc.Link(r["name"], href=plan_href(PATH, plan_id, {AGENCY_PARAMETER: r["id"]})),
-             r["dti"] or "—", f"{r['done_on_time']}/{r['parts']}", r["overdue"], _rate(r["on_time_rate"]),
-             f"{_rate(r['reports_rate'])} (thiếu {r['reports_missing']})", r["below_target"]] for r in rows]
+    """The agencies worst first; each name opens its scorecard. A table on a wide screen, a list of
+    cards on a phone (CSS alone chooses: the other one is not displayed, so not read out either)."""
+    def link(row: dict) -> dcc.Link:
+        return dcc.Link(row["name"], href=plan_href(PATH, plan_id, {AGENCY_PARAMETER: row["id"]}))
+
+    def reports(row: dict) -> str:
+        return f"{_rate(row['reports_rate'])} (thiếu {row['reports_missing']})"
+
+    table = data_table("Bảng điểm các đơn vị", ["Cơ quan, đơn vị", "DTI (năm gần nhất)", "Đúng hạn / phần việc",
+                                            "Quá hạn", "Tỷ lệ đúng hạn", "Báo cáo kỳ đúng hạn", "Chỉ tiêu chưa đạt"],
+                   [[link(r), r["dti"] or "—", f"{r['done_on_time']}/{r['parts']}", r["overdue"],
+                     _rate(r["on_time_rate"]), reports(r), r["below_target"]] for r in rows], f"{PAGE}-ranking")
+    cards = html.Ol([html.Li([
+        html.Div(link(r), className="fw-bold"),
+        html.Div(f"Đúng hạn {r['done_on_time']}/{r['parts']} phần việc, quá hạn {r['overdue']}, "
+                 f"tỷ lệ đúng hạn {_rate(r['on_time_rate'])}."),
+        html.Div(f"Báo cáo kỳ đúng hạn {reports(r)}; chỉ tiêu chưa đạt: {r['below_target']}."),
+        html.Div(f"DTI: {r['dti'] or 'chưa xếp hạng'}."),
+    ], className="list-group-item small") for r in rows], className="list-group list-group-numbered d-md-none",
+        id=f"{PAGE}-ranking-cards")
     return html.Div([
         html.P("Xếp hạng theo tỷ lệ hoàn thành đúng hạn, thấp nhất trước (đơn vị chưa có phần việc đến hạn ở cuối). "
                "Bấm tên đơn vị để mở bảng điểm của đơn vị.", className="small text-muted"),
-        _table("Bảng điểm các đơn vị", ["Cơ quan, đơn vị", "DTI (năm gần nhất)", "Đúng hạn / phần việc", "Quá hạn",
-                                        "Tỷ lệ đúng hạn", "Báo cáo kỳ đúng hạn", "Chỉ tiêu chưa đạt"],
-               body, f"{PAGE}-ranking"),
+        html.Div(table, className="d-none d-md-block"), cards,
     ])
 
 
 def _section(title: str, section_id: str, children: list) -> dbc.Card:
-    return dbc.Card(dbc.CardBody([html.H2(title, className="h6", id=f"{section_id}-heading"), *children]),
+    return dbc.Card(dbc.CardBody([html.H3(title, className="h6", id=f"{section_id}-heading"), *children]),
                     className="mb-3", id=section_id)
 
 
@@ -58,9 +64,9 @@ def card_view(data: dict, plan_id: int | None, show_ranking_link: bool) -> html.
     tasks, reports = data["tasks"], data["reports"]
     cadence = "tháng" if data["cadence"] == "monthly" else "quý"
     dti = data["dti"]
-    dti_part = ([_table("Xếp hạng DTI qua các năm", ["Năm", "Nhóm", "Hạng", "Tổng điểm", "Tỷ lệ", "Mức độ"],
-                        [[r["year"], r["group"], f"{r['rank']}/{r['group_size']}", f"{r['score']}/{r['maximum']}",
-                          r["percent"], r["level"]] for r in dti], f"{PAGE}-dti")]
+    dti_part = ([html.Ul([html.Li([html.Strong(f"Năm {r['year']}: {r['level']}, hạng {r['rank']}/{r['group_size']}"),
+                                   f" — {r['score']}/{r['maximum']} điểm ({r['percent']}); {r['group']}, điểm trung "
+                                   f"bình {r['group_average']}."]) for r in dti], className="small mb-0", id=f"{PAGE}-dti")]
                 if dti else [html.P("Chưa có kết quả xếp hạng DTI của đơn vị.", className="small mb-0")])
     overdue = [html.P(f"Quá hạn: {data['overdue_total']} phần việc"
                       + (f" (liệt kê {len(data['overdue'])} phần việc quá hạn lâu nhất)."
@@ -83,11 +89,10 @@ def card_view(data: dict, plan_id: int | None, show_ranking_link: bool) -> html.
     targets = [html.P(f"{len(below)} chỉ tiêu chưa đạt kế hoạch; {data['no_data']} chỉ tiêu chưa có số liệu.",
                       className="small mb-1")]
     if below:
-        targets.append(_table("Chỉ tiêu chưa đạt kế hoạch", ["STT", "Chỉ tiêu", "Mục tiêu", "Kết quả (kỳ)",
-                                                              "So với kế hoạch", "Vai trò"],
-                              [[r["stt"], r["name"], r["target"], f"{r['value']} ({r['period']})",
-                                f"{r['achievement']} — {r['band_label']}", r["role"]] for r in below],
-                              f"{PAGE}-below"))
+        targets.append(html.Ul([html.Li([html.Strong(f"{r['stt']}. {r['name']}"),
+                                         f" — mục tiêu {r['target']}, kết quả {r['value']} ({r['period']}): "
+                                         f"{r['achievement']}, {r['band_label']} ({r['role']})."]) for r in below],
+                               className="small mb-0", id=f"{PAGE}-below"))
     tiles = [("Phần việc", tasks["total"]), ("Hoàn thành đúng hạn", tasks["done_on_time"]),
              ("Hoàn thành quá hạn", tasks["done_late"]), ("Quá hạn", tasks["overdue"]),
              ("Tỷ lệ đúng hạn", _rate(tasks["on_time_rate"]))]
@@ -98,8 +103,8 @@ def card_view(data: dict, plan_id: int | None, show_ranking_link: bool) -> html.
         html.P(data["plan"], className="small text-muted"),
         _section("Chỉ số chuyển đổi số (DTI)", f"{PAGE}-dti-box", dti_part),
         _section("Nhiệm vụ được giao", f"{PAGE}-tasks-box", [
-            html.Dl([item for label, value in tiles for item in (html.Dt(label, className="col-7 fw-normal"),
-                                                                 html.Dd(str(value), className="col-5 fw-bold"))],
+            html.Dl([item for label, value in tiles for item in (html.Dt(label, className="col-7 col-md-3 fw-normal"),
+                                                                 html.Dd(str(value), className="col-5 col-md-9 fw-bold"))],
                     className="row small mb-2"),
             *overdue]),
         _section("Báo cáo định kỳ", f"{PAGE}-reports-box", [html.Ul([li for li in report_lines if li is not None],
