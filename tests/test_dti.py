@@ -242,6 +242,7 @@ def test_a_maximum_column_is_used_and_printed_values_that_disagree_are_listed(de
 # ---- The page: import through its callbacks, and who may do what -------------------------------------
 
 UPLOAD, PREVIEW, CONFIRM = "dti-data.data", "dti-preview.n_clicks", "dti-confirm.n_clicks"
+WRITES = [UPLOAD, CONFIRM]  # each refused to agency and leader users below
 
 
 def import_fields(file, year=2024, **options) -> dict:
