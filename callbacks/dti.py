@@ -12,13 +12,13 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.files import failure, upload_dir
 from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
-from callbacks.imports import CHECK_SIZE, READ_FOR_IMPORT, WRITE_IMPORT
+from callbacks.imports import CHECK_SIZE
 from callbacks.selector import province_plan
 from layouts import dti as view
 from layouts.controls import alert
 from models import Database
 from models.base import DatabaseBusy
-from services.accounts.permissions import READ_ALL_ROLES, Actor, NotAllowed, can_manage_province
+from services.accounts.permissions import PLAN_WRITE_ROLES, READ_ALL_ROLES, Actor, NotAllowed, can_manage_province
 from services.common.inputs import id_from_text
 from services.dti.importer import preview_upload, write_upload
 from services.dti.rankings import group_summaries, level_counts, ranking_rows, ranking_years
@@ -28,6 +28,8 @@ from services.plans.uploads import decode_upload, discard_upload, store_upload, 
 
 PAGE = view.PAGE
 READ_RANKING = Policy(READ_ALL_ROLES, description="Tổ giúp việc, lãnh đạo, quản trị: xem xếp hạng DTI")
+READ_FOR_IMPORT = Policy(PLAN_WRITE_ROLES, description="Tổ giúp việc, quản trị: đọc tệp xếp hạng DTI")
+WRITE_IMPORT = Policy(PLAN_WRITE_ROLES, writes=True, description="Tổ giúp việc, quản trị: tải tệp, ghi xếp hạng DTI")
 SHOWN, HIDDEN = {"display": "block"}, {"display": "none"}
 
 
@@ -38,7 +40,8 @@ def load_years(actor: Actor, db: Database, _refresh, search):
         province_id = province_plan(session, actor, search).province_id
         years = ranking_years(session, province_id)
     options = [{"label": str(year), "value": str(year)} for year in years]
-    return options, options[0]["value"] if options else None, SHOWN if can_manage_province(actor, province_id) else HIDDEN
+    card = SHOWN if can_manage_province(actor, province_id) else HIDDEN
+    return options, options[0]["value"] if options else None, card
 
 
 def load_ranking(actor: Actor, db: Database, year, search):
@@ -49,7 +52,8 @@ def load_ranking(actor: Actor, db: Database, year, search):
         if chosen is None:
             return view.ranking_view(0, {}, [], [])
         return view.ranking_view(chosen, level_counts(session, province_id, chosen),
-                                 group_summaries(session, province_id, chosen), ranking_rows(session, province_id, chosen))
+                                 group_summaries(session, province_id, chosen),
+                                 ranking_rows(session, province_id, chosen))
 
 
 def receive_file(actor: Actor, _db: Database, data):
@@ -118,7 +122,7 @@ def register(app: Dash) -> None:
     guarded_callback(
         app, READ_RANKING,
         Output(f"{PAGE}-year", "options"), Output(f"{PAGE}-year", "value"), Output(f"{PAGE}-import", "style"),
-        Input(f"{PAGE}-refresh", "data"), Input("url", "search"),
+        Input(f"{PAGE}-refresh", "data"), State("url", "search"),
     )(load_years)
     guarded_callback(app, READ_RANKING, Output(f"{PAGE}-content", "children"),
                      Input(f"{PAGE}-year", "value"), State("url", "search"))(load_ranking)

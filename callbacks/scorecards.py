@@ -6,7 +6,7 @@ others the ranking or the scorecard of an agency of their province (services.rep
 """
 from __future__ import annotations
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State
 
 from callbacks.guard import READ_ANY_ROLE, guarded_callback, refuse
 from callbacks.selector import linked_plan, province_plan, query
@@ -19,7 +19,7 @@ from services.reporting.scorecards import ranking, scorecard
 PAGE = view.PAGE
 
 
-def load(actor: Actor, db: Database, search):
+def load(actor: Actor, db: Database, _ready, search):
     """Returns the page's content: the ranking, or one agency's scorecard."""
     requested = query(search).get(view.AGENCY_PARAMETER)
     with db.read() as session:
@@ -35,4 +35,5 @@ def load(actor: Actor, db: Database, search):
 
 
 def register(app: Dash) -> None:
-    guarded_callback(app, READ_ANY_ROLE, Output(f"{PAGE}-content", "children"), Input("url", "search"))(load)
+    guarded_callback(app, READ_ANY_ROLE, Output(f"{PAGE}-content", "children"), Input(f"{PAGE}-ready", "data"),
+                     State("url", "search"))(load)

@@ -89,7 +89,8 @@ def alert(message: str, color: str, details: list[str] | None, alert_id: str) ->
     return dbc.Alert(body, color=color, className="mb-3", id=alert_id)
 
 
-def data_table(caption: str, headers: list[str], rows: list[list], table_id: str, footer: list | None = None) -> html.Div:
+def data_table(caption: str, headers: list[str], rows: list[list], table_id: str,
+               footer: list | None = None) -> html.Div:
     """A plain table named for screen readers by its caption. On a narrow screen it scrolls inside its
     box, which takes the focus (Tab) so that a keyboard scrolls it too."""
     parts = [html.Caption(caption, className="visually-hidden"),

@@ -68,7 +68,8 @@ def ranking_view(year: int, levels: dict[str, int], groups: list[dict], rows: li
     for position, group in enumerate(groups, 1):
         members = [r for r in rows if r["group_position"] == position]
         body += [html.H2(f"{position}. {group['title']}", className="h6 mt-3"),
-                 data_table(group["title"], ["Hạng", "Cơ quan, đơn vị", "Tổng điểm", "Tỷ lệ so với điểm tối đa", "Mức độ"],
+                 data_table(group["title"],
+                            ["Hạng", "Cơ quan, đơn vị", "Tổng điểm", "Tỷ lệ so với điểm tối đa", "Mức độ"],
                         [[r["rank"], r["agency"], f"{r['score']}/{r['maximum']}", r["percent"], r["level"]]
                          for r in members], f"{PAGE}-group-{position}",
                         footer=["", "Điểm trung bình", group["average"], "", ""])]
@@ -88,8 +89,9 @@ def preview_view(lines: list[str], disagreements: list[str], errors: list[str], 
                                 html.Ul([html.Li(e) for e in errors[:200]], className="mb-0 mt-1")],
                                color="danger", className="small"))
     if rows:
-        parts.append(data_table("Xem trước các dòng sẽ nhập", ["Dòng", "Nhóm", "Hạng", "Tên in", "Cơ quan trong danh mục",
-                                                            "Tổng điểm", "Tỷ lệ", "Mức độ"],
+        parts.append(data_table("Xem trước các dòng sẽ nhập",
+                                ["Dòng", "Nhóm", "Hạng", "Tên in", "Cơ quan trong danh mục", "Tổng điểm", "Tỷ lệ",
+                                 "Mức độ"],
                             [[r["place"], r["group"], r["rank"], r["name"], r["agency"], f"{r['score']}/{r['maximum']}",
                               r["percent"], r["level"]] for r in rows], f"{PAGE}-preview-rows"))
     return html.Div(parts, id=f"{PAGE}-preview-card")

@@ -18,6 +18,7 @@ AGENCY_PARAMETER = "co-quan"
 def layout(**_kwargs) -> html.Div:
     return html.Div([
         html.H1("Bảng điểm đơn vị", className="h4", id=f"{PAGE}-title"),
+        dcc.Store(id=f"{PAGE}-ready", data=True),  # the router renders the page again for another ?co-quan=
         dcc.Loading(html.Div(id=f"{PAGE}-content", role="region", **{"aria-labelledby": f"{PAGE}-title"})),
     ])
 
@@ -66,14 +67,16 @@ def card_view(data: dict, plan_id: int | None, show_ranking_link: bool) -> html.
     dti = data["dti"]
     dti_part = ([html.Ul([html.Li([html.Strong(f"Năm {r['year']}: {r['level']}, hạng {r['rank']}/{r['group_size']}"),
                                    f" — {r['score']}/{r['maximum']} điểm ({r['percent']}); {r['group']}, điểm trung "
-                                   f"bình {r['group_average']}."]) for r in dti], className="small mb-0", id=f"{PAGE}-dti")]
+                                   f"bình {r['group_average']}."]) for r in dti],
+                         className="small mb-0", id=f"{PAGE}-dti")]
                 if dti else [html.P("Chưa có kết quả xếp hạng DTI của đơn vị.", className="small mb-0")])
     overdue = [html.P(f"Quá hạn: {data['overdue_total']} phần việc"
                       + (f" (liệt kê {len(data['overdue'])} phần việc quá hạn lâu nhất)."
                          if data["overdue_total"] > len(data["overdue"]) else "."), className="small mb-1")]
     if data["overdue"]:
         overdue.append(html.Ul([html.Li(f"STT {r['stt']}. {r['title']} — hạn {r['due_date']}, quá hạn {r['days']} ngày"
-                                        + (f"; lý do: {r['delay_reason']}" if r["delay_reason"] else "; chưa nêu lý do"))
+                                        + (f"; lý do: {r['delay_reason']}" if r["delay_reason"]
+                                           else "; chưa nêu lý do"))
                                 for r in data["overdue"]], className="small mb-0", id=f"{PAGE}-overdue"))
     weekly = data["weekly"]
     report_lines = [
@@ -103,8 +106,9 @@ def card_view(data: dict, plan_id: int | None, show_ranking_link: bool) -> html.
         html.P(data["plan"], className="small text-muted"),
         _section("Chỉ số chuyển đổi số (DTI)", f"{PAGE}-dti-box", dti_part),
         _section("Nhiệm vụ được giao", f"{PAGE}-tasks-box", [
-            html.Dl([item for label, value in tiles for item in (html.Dt(label, className="col-7 col-md-3 fw-normal"),
-                                                                 html.Dd(str(value), className="col-5 col-md-9 fw-bold"))],
+            html.Dl([item for label, value in tiles
+                     for item in (html.Dt(label, className="col-7 col-md-3 fw-normal"),
+                                  html.Dd(str(value), className="col-5 col-md-9 fw-bold"))],
                     className="row small mb-2"),
             *overdue]),
         _section("Báo cáo định kỳ", f"{PAGE}-reports-box", [html.Ul([li for li in report_lines if li is not None],

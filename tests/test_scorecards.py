@@ -54,7 +54,8 @@ def test_a_scorecard_brings_together_the_rules_that_own_each_figure(demo_db):
     cells = [row[p.key] for p in table.periods]
     owed = [c for c in cells if c in (COMPLIANCE_LABELS["on_time"], COMPLIANCE_LABELS["late"],
                                       COMPLIANCE_LABELS["missing"])]
-    assert card["reports"]["due"] == len(owed) and card["reports"]["missing"] == cells.count(COMPLIANCE_LABELS["missing"])
+    assert card["reports"]["due"] == len(owed)
+    assert card["reports"]["missing"] == cells.count(COMPLIANCE_LABELS["missing"])
     assert card["reports"]["rate"] == row["on_time_rate"]
     assert card["weekly"] is None  # the seam: weekly entries are not tracked yet
     assert card["below_target"] == [] and card["no_data"] > 0
@@ -107,11 +108,8 @@ def test_the_ranking_lists_the_plans_agencies_worst_first_with_their_latest_dti(
     assert all(not name.startswith("Huyện") for name in by_name)  # 2023's districts have no part in the plan
 
 
-SCORECARD = "url.search"
-
-
 def load(dash, search):
-    return dash.call(SCORECARD, search, {}, output="scorecard-content")
+    return dash.call("scorecard-ready.data", True, {"url": search})
 
 
 def test_an_agency_sees_only_its_own_scorecard_and_forged_ids_are_refused(app, demo_db, caplog):

@@ -35,7 +35,8 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=400), nullable=False),
         sa.Column("average_hundredths", sa.Integer(), nullable=False),
         sa.Column("printed_average", sa.String(length=40), nullable=False),
-        sa.ForeignKeyConstraint(["ranking_id"], ["dti_rankings.id"], name=op.f("fk_dti_groups_ranking_id_dti_rankings")),
+        sa.ForeignKeyConstraint(["ranking_id"], ["dti_rankings.id"],
+                                name=op.f("fk_dti_groups_ranking_id_dti_rankings")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dti_groups")),
     )
     op.create_index(op.f("ix_dti_groups_ranking_id"), "dti_groups", ["ranking_id"])

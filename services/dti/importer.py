@@ -186,7 +186,8 @@ def parse_ranking(tables: list[Table], year: int, source_name: str = "") -> Pars
             if group is None or group.closed:
                 parsed.problems.append("chưa có dòng tên nhóm phía trên (ví dụ “2.1. Nhóm các cơ quan, đơn vị có "
                                        "thủ tục hành chính”)" if group is None else
-                                       f"nằm sau dòng “Điểm trung bình” của nhóm “{group.title}”: thiếu dòng tên nhóm mới")
+                                       f"nằm sau dòng “Điểm trung bình” của nhóm “{group.title}”: thiếu dòng "
+                                       "tên nhóm mới")
                 errors.append(RowError(0, f"{place}: " + "; ".join(parsed.problems) + "."))
                 continue
             group.rows.append(parsed)
@@ -268,8 +269,8 @@ def _compare(group: _Group, computed_ranks: list[int], computed_average: int) ->
     if group.printed_average:
         printed = parse_number(group.printed_average)
         if printed is None or printed * HUNDREDTHS != computed_average:
-            found.append(f"{group.place} (nhóm “{group.title}”): điểm trung bình in “{group.printed_average}”, tính lại "
-                         f"{points_text(computed_average)}.")
+            found.append(f"{group.place} (nhóm “{group.title}”): điểm trung bình in “{group.printed_average}”, "
+                         f"tính lại {points_text(computed_average)}.")
     return found
 
 
@@ -284,7 +285,8 @@ def preview_ranking(session: Session, province: Province, parsed: ParsedRanking,
         agency = directory.lookup(row.name)
         if agency is not None and matched.setdefault(agency.id, row) is not row:
             errors.append(RowError(0, f"{row.place}: “{row.name}” và “{matched[agency.id].name}” "
-                                      f"({matched[agency.id].place.lower()}) cùng là “{agency.name}”; mỗi cơ quan một dòng."))
+                                      f"({matched[agency.id].place.lower()}) cùng là “{agency.name}”; mỗi cơ quan "
+                                      "một dòng."))
         if agency is None:
             unknown.append(row.name)
             if not create_agencies:

@@ -3,7 +3,7 @@ rank over the years, its part of the plan (done on time, overdue, the on-time ra
 reports on time, and its targets below plan; and the same across agencies, a ranking worst first.
 
 Nothing is worked out here that is ruled elsewhere: the counts are `agency_rollup` (SQL, stored),
-the on-time rate `on_time_rate`, the overdue parts `overdue_board`, the monthly reports `compliance`,
+the on-time rate `on_time_rate`, the overdue parts `overdue_board`, the periodic reports `compliance`,
 the targets' bands `standings` (services.indicators.achievement's rules), the DTI rows
 services.dti.rankings. An agency user sees only its own scorecard; the ranking is for the others.
 """
@@ -50,8 +50,9 @@ class Reporting:
                 "missing_periods": missing, "rate": self.rate}
 
 
-def monthly_reports(session: Session, plan: Plan, today: date) -> dict[int, Reporting]:
-    """Per agency, its periodic reports (the plan's cadence) from the compliance table."""
+def periodic_reports(session: Session, plan: Plan, today: date) -> dict[int, Reporting]:
+    """Per agency, its periodic reports (monthly or quarterly: the plan's cadence) from the compliance
+    table."""
     table = compliance(session, plan, today)
     labels = {period.key: period.label for period in table.periods}
     result = {}
@@ -68,8 +69,9 @@ def monthly_reports(session: Session, plan: Plan, today: date) -> dict[int, Repo
 
 def weekly_entries(session: Session, plan: Plan, today: date) -> dict[int, Reporting] | None:
     """THE SEAM for weekly-entry compliance (issue 18, deliverables 1–2, on another branch): per agency,
-    the weeks it owed its indicator entries and how it entered them, as `monthly_reports` gives months.
-    None while the product keeps no weekly entries; the scorecard then says they are not tracked."""
+    the weeks it owed its indicator entries and how it entered them, as `periodic_reports` gives months
+    or quarters. None while the product keeps no weekly entries; the scorecard then says they are not
+    tracked."""
     return None
 
 
@@ -136,7 +138,7 @@ def scorecard(session: Session, actor: Actor, plan: Plan, agency_id: object, tod
     agency = viewable_agency(session, actor, plan, agency_id)
     counts = _counts(session, plan, agency.id).get(agency.id, Counts())
     board = overdue_board(session, plan, today, today, agency_id=agency.id)
-    reports = monthly_reports(session, plan, today).get(agency.id, Reporting())
+    reports = periodic_reports(session, plan, today).get(agency.id, Reporting())
     weekly = weekly_entries(session, plan, today)
     below, no_data = _below_target(session, plan, today)
     return {
@@ -157,7 +159,7 @@ def ranking(session: Session, actor: Actor, plan: Plan, today: date) -> list[dic
     if actor.is_agency:
         raise NotAllowed(f"user {actor.username} may not see the agencies' ranking")
     counts = _counts(session, plan)
-    reports = monthly_reports(session, plan, today)
+    reports = periodic_reports(session, plan, today)
     weekly = weekly_entries(session, plan, today)
     below, no_data = _below_target(session, plan, today)
     dti = latest_by_agency(session, plan.province_id)
@@ -170,7 +172,8 @@ def ranking(session: Session, actor: Actor, plan: Plan, today: date) -> list[dic
         latest = dti.get(agency.id)
         rows.append({
             "id": agency.id, "row_id": str(agency.id), "name": agency.name,
-            "dti": f"{latest['level']} — hạng {latest['rank']}/{latest['group_size']} ({latest['year']})" if latest else "",
+            "dti": (f"{latest['level']} — hạng {latest['rank']}/{latest['group_size']} ({latest['year']})"
+                    if latest else ""),
             "parts": tasks.total, "done_on_time": tasks.done_on_time, "overdue": tasks.overdue,
             "on_time_rate": on_time_rate(tasks), "reports_rate": reporting.rate,
             "reports_missing": len(reporting.missing or []),
