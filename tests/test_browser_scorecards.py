@@ -75,4 +75,5 @@ def test_the_secretariat_imports_a_decision_from_word_and_reads_it(live_server, 
     page.wait_for_selector("#dti-done-alert:has-text('Đã nhập kết quả xếp hạng DTI năm 2024')", timeout=30000)
     page.wait_for_function("() => [...document.querySelectorAll('#dti-year option')].map(o => o.value)"
                            ".filter(Boolean).join() === '2024,2023'", timeout=30000)
+    page.wait_for_selector("#dti-levels:has-text('Năm 2024: 48 cơ quan, đơn vị')", timeout=30000)  # the newest
     assert page.locator("#dti-group-3").inner_text().count("Huyện") == 7
