@@ -54,6 +54,8 @@ NUMBERS = {
     "plan_editing": "#plan-editing-count",
     "accounts": "#accounts-grid .ag-row",
     "agencies": "#agencies-grid .ag-row",
+    "dti": "#dti-levels",
+    "scorecard": "#scorecard-content",
 }
 QUIET_MS = 600  # no request in flight for this long, after the content rendered: the page is done
 PAGE_TIMEOUT = 120  # seconds; a page not settled by then is printed as "inf"

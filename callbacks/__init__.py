@@ -4,6 +4,7 @@ from dash import Dash
 from callbacks import (
     accounts,
     agencies,
+    dti,
     home,
     imports,
     indicators,
@@ -14,6 +15,7 @@ from callbacks import (
     reminders,
     review,
     router,
+    scorecards,
     tasks,
     weekly,
 )
@@ -30,6 +32,8 @@ def register(app: Dash) -> None:
     review.register(app)
     reminders.register(app)
     indicators.register(app)
+    scorecards.register(app)
+    dti.register(app)
     plans.register(app)
     plan_editing.register(app)
     imports.register(app)

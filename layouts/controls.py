@@ -87,3 +87,16 @@ def alert(message: str, color: str, details: list[str] | None, alert_id: str) ->
     if details:
         body.append(html.Ul([html.Li(line) for line in details], className="mb-0 mt-2"))
     return dbc.Alert(body, color=color, className="mb-3", id=alert_id)
+
+
+def data_table(caption: str, headers: list[str], rows: list[list], table_id: str,
+               footer: list | None = None) -> html.Div:
+    """A plain table named for screen readers by its caption. On a narrow screen it scrolls inside its
+    box, which takes the focus (Tab) so that a keyboard scrolls it too."""
+    parts = [html.Caption(caption, className="visually-hidden"),
+             html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+             html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])]
+    if footer:
+        parts.append(html.Tfoot(html.Tr([html.Td(c) for c in footer])))
+    return html.Div(dbc.Table(parts, size="sm", striped=True, className="small mb-0", id=table_id),
+                    className="table-responsive mb-2", tabIndex=0, role="region", **{"aria-label": caption})

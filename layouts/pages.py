@@ -13,6 +13,7 @@ from dash.development.base_component import Component
 from layouts import (
     accounts,
     agencies,
+    dti,
     home,
     imports,
     indicators,
@@ -22,6 +23,7 @@ from layouts import (
     plans,
     reminders,
     review,
+    scorecards,
     tasks,
     weekly,
 )
@@ -50,6 +52,8 @@ PAGES = [
     Page(indicators.DETAIL, indicators.DETAIL_PATH, "Chi tiết chỉ tiêu", ALL_ROLES, indicators.detail_layout,
          in_nav=False, shows_plan=True, up=indicators.PATH),
     Page(weekly.PAGE, weekly.PATH, "Báo cáo tuần", ALL_ROLES, weekly.layout),
+    Page(dti.PAGE, dti.PATH, "Xếp hạng DTI", READ_ALL_ROLES, dti.layout, shows_plan=True),
+    Page(scorecards.PAGE, scorecards.PATH, "Bảng điểm đơn vị", ALL_ROLES, scorecards.layout, shows_plan=True),
     Page(plans.PAGE, plans.PATH, "Kế hoạch", READ_ALL_ROLES, plans.layout, shows_plan=True),
     Page(plan_editing.PAGE, plan_editing.PATH, "Sửa kế hoạch", PLAN_WRITE_ROLES, plan_editing.layout,
          shows_plan=True),

@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session
 
 from models.agency import Agency, AgencyAlias, AgencyEvent, AgencyMembership, Province
 from models.base import Base, Database
+from models.dti import DtiGroup, DtiRanking, DtiScore
 from models.figures import FigureSnapshot, FigureVersion
 from models.plan import (
     Assignment,
@@ -37,7 +38,7 @@ from models.weekly import (
 __all__ = [
     "AgencyIndicator", "AgencyIndicatorTerm", "AgencyIndicatorValue", "AgencyPeriodEntry", "AnnexColumn", "AnnexRow",
     "AnnexTable", "WeeklyReportNote", "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
-    "Base", "ChangeLog", "Database", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
+    "Base", "ChangeLog", "Database", "DtiGroup", "DtiRanking", "DtiScore", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
     "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
     "User",
 ]

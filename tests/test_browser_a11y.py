@@ -110,6 +110,15 @@ def upload_demo_plan(page, _where) -> None:
 
 
 DEMO_TASKS = Path(__file__).resolve().parent.parent / "data" / "lao_cai_2026_phu_luc_02.xlsx"
+DEMO_DTI = Path(__file__).resolve().parent.parent / "data" / "lao_cai_dti_2023.docx"
+
+
+def preview_demo_dti(page, _where) -> None:
+    page.set_input_files("#dti-upload input[type=file]", str(DEMO_DTI))
+    page.wait_for_selector("#dti-file-alert", timeout=30000)
+    page.fill("#dti-import-year", "2024")
+    page.click("#dti-preview")
+    page.wait_for_selector("#dti-preview-card", timeout=30000)
 NON_AGENCY = frozenset({"secretariat", "leader", "admin"})
 # Pages with tabs (by name) and a role that sees them: the keyboard test switches each one's tabs. The
 # registry walk fails for a page showing tabs that is not listed here.
@@ -143,6 +152,9 @@ STATES: dict[str, list[State]] = {
     "accounts": [State("tài khoản đã chọn", open_row("accounts-grid", "username", dialog=None))],
     "agencies": [State("cơ quan đã chọn", open_row("agencies-grid", "name", dialog=None))],
     "imports": [State("tệp đã tải lên, bảng ánh xạ cột", upload_demo_plan)],
+    "scorecard": [State("bảng điểm một đơn vị", click("#scorecard-content a[href*='co-quan']:visible",
+                                                      then="#scorecard-agency"), NON_AGENCY)],
+    "dti": [State("tệp đã tải lên, xem trước", preview_demo_dti, frozenset({"secretariat", "admin"}))],
 }
 
 

@@ -112,10 +112,11 @@ def test_direction_matrix(app, demo_db, username, expected):
 def test_every_write_callback_has_a_matrix(app):
     """A new write callback must get a matrix: each test module that holds one names its triggers
     (the tasks' three, the indicators' two, archiving, the import, accounts and directory, plan edits,
-    the review, closing periods, reminders, the weekly report's entries and notes)."""
+    the review, closing periods, reminders, the weekly report's entries and notes, the DTI import)."""
     from callbacks.guard import POLICY_REGISTRY
     from tests import (
         test_accounts,
+        test_dti,
         test_import_page,
         test_period_close,
         test_plan_editing,
@@ -127,7 +128,7 @@ def test_every_write_callback_has_a_matrix(app):
     from tests.test_tasks_callbacks import SAVE, SUBMIT, UNCHANGED
     triggers = [SAVE, SUBMIT, UNCHANGED, VALUE, DIRECTION, ARCHIVE, *test_import_page.WRITES, *test_accounts.WRITES,
                 *test_plan_editing.WRITES, *test_review.WRITES, *test_period_close.WRITES, *test_reminders.WRITES,
-                *test_weekly_callbacks.WRITES]
+                *test_weekly_callbacks.WRITES, *test_dti.WRITES]
     writes = {key for key, policy in app.server.extensions[POLICY_REGISTRY].items() if policy.writes}
     dash = logged_in(app, "tgv")
     assert writes == {dash.dependency(trigger)["output"] for trigger in triggers}

@@ -17,8 +17,11 @@ from models.base import DatabaseBusy
 from services.accounts.users import ROLES, UserError, create_user, new_user_scope, unlock_address, unlock_user
 from services.common import schema
 from services.common.clock import today
+from services.dti.importer import parse_ranking, preview_ranking, write_ranking
+from services.dti.rankings import level_counts, ranking_rows
 from services.indicators.importer import check_indicators, pick_indicator_table, write_indicators
 from services.indicators.standings import band_counts, band_lines
+from services.plans.agencies import find_province
 from services.plans.catalogue import PLAN_KINDS
 from services.plans.demo import DEMO_PASSWORD, load_demo
 from services.plans.importer import PlanSpec, check_plan, parse_plan, pick_table, write_plan
@@ -99,7 +102,8 @@ def init_db(demo: bool) -> None:
     db.analyze()
     click.echo(f"Đã nạp kế hoạch mẫu (mã {summary.plan_id}): {summary.tasks.tasks} nhiệm vụ, "
                f"{summary.tasks.sections} nhóm, {summary.tasks.assignments} phân công, "
-               f"{summary.indicators} mục tiêu; {len(summary.users)} tài khoản mẫu, "
+               f"{summary.indicators} mục tiêu, xếp hạng DTI 2023 của {summary.dti_rows} đơn vị; "
+               f"{len(summary.users)} tài khoản mẫu, "
                f"mật khẩu {DEMO_PASSWORD}")
     click.echo(f"Đã nạp báo cáo tuần mẫu (mã {weekly.plan_id}, tuần 05/2025): {weekly.targets} mục tiêu, "
                f"{weekly.components} dòng thành phần ({weekly.target_values} số liệu), {weekly.annex_rows} dòng phụ lục, "
@@ -352,8 +356,72 @@ def send_reminders_command(as_of, dry_run, as_json):
         sys.exit(2)
 
 
+def _province(session, name: str | None) -> Province:
+    """The province named (as people type it), or the only one there is; exit 1 otherwise."""
+    provinces = list(session.scalars(select(Province).order_by(Province.id)))
+    if name:
+        province = find_province(session, name)
+        if province is None:
+            _fail(f"Không có tỉnh “{name}” (các tỉnh hiện có: {', '.join(p.name for p in provinces) or 'chưa có'}).")
+        return province
+    if len(provinces) != 1:
+        _fail("Chưa có tỉnh nào." if not provinces else
+              f"Có {len(provinces)} tỉnh ({', '.join(p.name for p in provinces)}): hãy ghi --province.")
+    return provinces[0]
+
+
+@click.command("import-dti")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--year", required=True, type=int, help="Năm được xếp hạng, ví dụ 2023.")
+@click.option("--province", default=None, help="Tỉnh; bỏ trống khi cơ sở dữ liệu chỉ có một tỉnh.")
+@click.option("--create-agencies", is_flag=True, help="Thêm vào danh mục các cơ quan chưa có.")
+@click.option("--replace", is_flag=True, help="Thay thế kết quả xếp hạng đã nhập của năm đó.")
+def import_dti_command(file, year, province, create_agencies, replace):
+    """Import a year's DTI ranking as the decision prints it (every table of an .xlsx, .csv or .docx).
+    All-or-nothing: any bad row aborts, all are listed; printed values the app does not reproduce are
+    listed too (the app's are kept)."""
+    try:  # read and checked before the write transaction, as for import-plan
+        parsed = parse_ranking(read_tables(file), year, Path(file).name)
+        with _db().read() as session:
+            found = preview_ranking(session, _province(session, province), parsed, create_agencies=create_agencies,
+                                    replace=replace)
+        if found.errors:
+            raise ImportFailed(found.errors)
+        with _db().write() as session:
+            written = write_ranking(session, _province(session, province), parsed, create_agencies=create_agencies,
+                                    replace=replace)
+    except (ImportFailed, DatabaseBusy) as exc:
+        _fail(f"Không nhập kết quả xếp hạng DTI; không có thay đổi nào được lưu.\n{exc}")
+    click.echo("\n".join(written.summary_lines() + written.disagreements))
+
+
+@click.command("dti")
+@with_appcontext
+@click.option("--year", required=True, type=int)
+@click.option("--province", default=None, help="Tỉnh; bỏ trống khi cơ sở dữ liệu chỉ có một tỉnh.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON: rows và levels.")
+def dti_command(year, province, as_json):
+    """A year's DTI ranking: each agency's group, score, maximum, percentage as the decision writes it,
+    level and rank within its group, and the count per level."""
+    with _db().read() as session:
+        chosen = _province(session, province)
+        name, rows, levels = chosen.name, ranking_rows(session, chosen.id, year), level_counts(session, chosen.id, year)
+    if not rows:
+        _fail(f"Chưa có kết quả xếp hạng DTI năm {year} của {name}.")
+    if as_json:
+        click.echo(json.dumps({"rows": [{"agency": row["agency"], "group": row["group"], "score": row["score_number"],
+                                         "maximum": row["maximum_number"], "percent": row["percent"],
+                                         "level": row["level"], "rank": row["rank"]} for row in rows],
+                               "levels": levels}, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(f"{row['rank']:>3}. {row['agency']}: {row['score']}/{row['maximum']} = {row['percent']}, "
+                              f"{row['level']} ({row['group']})" for row in rows))
+        click.echo(", ".join(f"{level}: {count}" for level, count in levels.items()))
+
+
 def register_cli(server: Flask) -> None:
     for command in (init_db, import_plan_command, rollup_command, create_user_command, make_synthetic_command,
                     export_report_command, import_indicators_command, indicator_bands_command,
-                    unlock_user_command, send_reminders_command):
+                    unlock_user_command, send_reminders_command, import_dti_command, dti_command):
         server.cli.add_command(command)

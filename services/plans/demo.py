@@ -7,12 +7,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from models import Agency, Plan
+from models import Agency, Plan, Province
 from services.accounts.users import create_user
+from services.dti.importer import parse_ranking, write_ranking
 from services.indicators.importer import import_indicators
 from services.plans.agencies import AgencyDirectory, get_or_create_province
 from services.plans.importer import ImportSummary, PlanSpec, import_plan
-from services.plans.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows
+from services.plans.spreadsheet import Column, ImportFailed, RowError, cell, map_columns, read_rows, read_tables
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEMO_PASSWORD = "LaoCai@2026"
@@ -20,6 +21,9 @@ DEMO_PLAN = PlanSpec(
     province="Lào Cai", year=2026, title="Kế hoạch Chuyển đổi số tỉnh Lào Cai năm 2026",
     issued_on=date(2025, 12, 31), reporting_cadence="monthly", report_deadline_day=20,
 )
+# The province's DTI ranking of 2023 (seed 004) as its decision prints it; the 2023 agencies the 2026
+# directory no longer has (departments merged since, districts) are added to it.
+DEMO_DTI = (DATA_DIR / "lao_cai_dti_2023.docx", 2023)
 AGENCY_COLUMNS = [
     Column("code", ("ma",), required=False),
     Column("name", ("ten co quan",)),
@@ -43,6 +47,7 @@ class DemoSummary:
     tasks: ImportSummary
     indicators: int
     users: list[str]
+    dti_rows: int
 
 
 def load_agencies(session: Session, province_name: str, path: Path) -> list[Agency]:
@@ -75,6 +80,9 @@ def load_demo(session: Session) -> DemoSummary:
     plan = session.get(Plan, tasks.plan_id)
     indicators = import_indicators(session, plan, DATA_DIR / "lao_cai_2026_phu_luc_01.xlsx").indicators
     province_id = plan.province_id
+    dti_file, dti_year = DEMO_DTI
+    dti = write_ranking(session, session.get(Province, province_id),
+                        parse_ranking(read_tables(dti_file), dti_year, dti_file.name), create_agencies=True)
     users = []
     for username, role, full_name in ROLE_USERS:
         create_user(session, username, role, DEMO_PASSWORD, full_name=full_name,
@@ -85,4 +93,4 @@ def load_demo(session: Session) -> DemoSummary:
             create_user(session, agency.code, "agency", DEMO_PASSWORD, full_name=f"Cán bộ đầu mối {agency.name}",
                         agency=agency, is_demo=True)
             users.append(agency.code)
-    return DemoSummary(plan.id, tasks, indicators, users)
+    return DemoSummary(plan.id, tasks, indicators, users, len(dti.rows))

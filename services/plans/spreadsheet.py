@@ -91,6 +91,7 @@ class Table:
     """One table of a file: a CSV, a worksheet, or a table of a Word document."""
     label: str  # how the user picks it: "Bảng 2 (58 dòng): STT | Nhiệm vụ | ..."
     rows: list[TableRow]
+    caption: str = ""  # a Word table's caption: the paragraph printed above it (services.plans.word)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def read_tables(path: str | Path) -> list[Table]:
         raise refuse(f"Tệp quá lớn ({_megabytes(size)} MB); mỗi lần nhập tối đa "
                      f"{MAX_UPLOAD_BYTES // MEGABYTE} MB.")
     suffix = path.suffix.lower()
+    captions: dict[str, str] = {}
     if suffix == ".csv":
         reader = (("Tệp CSV", line, cells, frozenset()) for line, cells in _read_csv(path))
     elif suffix == ".xlsx":
@@ -138,7 +140,7 @@ def read_tables(path: str | Path) -> list[Table]:
     elif suffix == ".docx":
         from services.plans.word import read_docx
 
-        reader = read_docx(path)
+        reader = read_docx(path, captions)
     else:
         raise refuse("Chỉ nhận tệp .xlsx, .csv hoặc .docx.")
     tables: list[Table] = []
@@ -148,12 +150,12 @@ def read_tables(path: str | Path) -> list[Table]:
             if count > MAX_ROWS:
                 raise too_many_rows()
             if table != name:
-                _add_table(tables, name, rows)
+                _add_table(tables, name, rows, captions.get(name, ""))
                 name, rows = table, []
             cleaned = [clean_cell(c) for c in cells[:MAX_COLUMNS]]
             if any(cleaned):
                 rows.append(TableRow(line, cleaned, continued))
-    _add_table(tables, name, rows)
+    _add_table(tables, name, rows, captions.get(name, ""))
     return tables
 
 
@@ -168,7 +170,7 @@ def too_many_rows() -> ImportFailed:
                   f"{vn_number(MAX_ROWS)} dòng: hãy chia thành nhiều tệp hoặc xóa các dòng thừa.")
 
 
-def _add_table(tables: list[Table], name: str, rows: list[TableRow]) -> None:
+def _add_table(tables: list[Table], name: str, rows: list[TableRow], caption: str) -> None:
     """Add the table if it has rows, labelled by its name, size and first row (shortened)."""
     if not rows:
         return
@@ -179,7 +181,7 @@ def _add_table(tables: list[Table], name: str, rows: list[TableRow]) -> None:
             head += " | …"
             break
         head = f"{head} | {text}" if head else text
-    tables.append(Table(f"{name} ({vn_number(len(rows))} dòng): {head}", rows))
+    tables.append(Table(f"{name} ({vn_number(len(rows))} dòng): {head}", rows, clean_cell(caption)))
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -380,14 +382,19 @@ def map_columns(
 
     Each header goes to the first column in `columns` that names it and is still free, so a
     second header naming the same thing falls through to the next column that accepts it."""
-    required = [c for c in columns if c.required]
     for position, (number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        folded = [fold(c) for c in cells]
-        mapping = _match(folded, columns)
-        if all(c.field in mapping for c in required):
+        mapping = header_fields(cells, columns)
+        if mapping is not None:
             return number, mapping, rows[position + 1:]
+    required = [c for c in columns if c.required]
     names = ", ".join(f"“{c.headers[0]}”" for c in required)
     raise ImportFailed([RowError(0, f"Không tìm thấy dòng tiêu đề có đủ các cột {names}.")])
+
+
+def header_fields(cells: list[str], columns: list[Column]) -> dict[str, int] | None:
+    """Field → column index when `cells` are a header row naming every required column, else None."""
+    mapping = _match([fold(c) for c in cells], columns)
+    return mapping if all(c.field in mapping for c in columns if c.required) else None
 
 
 def _match(folded_cells: list[str], columns: list[Column]) -> dict[str, int]:

@@ -28,6 +28,7 @@ NOT_DOCX = ("Không đọc được tệp Word: tệp không phải .docx hợp 
 NO_TABLE = "Tệp Word không có bảng nào."
 
 _DOCUMENT, _TBL, _TR, _TC, _P = qn("w:document"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:p")
+_BODY = qn("w:body")
 _GRID, _GRID_COLUMN, _GRID_SPAN = qn("w:tblGrid"), qn("w:gridCol"), qn("w:gridSpan")
 # A cell's w:gridSpan and w:vMerge, in one XPath; their `val` is python-docx's (1 and "continue" by default).
 _MERGING = etree.XPath("w:tcPr/w:gridSpan | w:tcPr/w:vMerge", namespaces={"w": nsmap["w"]})
@@ -41,14 +42,16 @@ _ERRORS = (BadZipFile, etree.LxmlError, InvalidXmlError, ZlibError, OSError, EOF
            TypeError)
 
 
-def read_docx(path: Path) -> Iterator[RawRow]:
+def read_docx(path: Path, captions: dict[str, str] | None = None) -> Iterator[RawRow]:
     """Every row of each top-level table of the document body ("Bảng 1", "Bảng 2", ... in document
     order), empty rows included, numbered from 1 within its table. Tables nested in a cell, or in a
-    text box, are not rows of their own and add nothing to the cell's text."""
+    text box, are not rows of their own and add nothing to the cell's text. `captions`, if given,
+    receives each table's caption: the last non-empty paragraph of the body before it (a group's
+    heading printed above its table, "2.1. Nhóm các cơ quan ...")."""
     check_archive(path, "Word", NOT_DOCX)
     try:
         with ZipFile(path) as archive, archive.open(_main_part(archive)) as source:
-            yield from _rows(source)
+            yield from _rows(source, {} if captions is None else captions)
     except _ERRORS:
         raise refuse(NOT_DOCX) from None
 
@@ -62,7 +65,7 @@ def _main_part(archive: ZipFile) -> str:
     raise refuse(NOT_DOCX)
 
 
-def _rows(source) -> Iterator[RawRow]:
+def _rows(source, captions: dict[str, str]) -> Iterator[RawRow]:
     events = xml_events(source, ("start", "end"), (_DOCUMENT, _TBL, _TR, _TC, _P), element_class_lookup)
     first = next(events, None)
     if first is None or first[1].tag != _DOCUMENT:
@@ -76,6 +79,7 @@ def _rows(source) -> Iterator[RawRow]:
     continued: set[int] = set()
     column = 0  # the current cell's grid column
     paragraphs: list[str] = []  # the current cell's paragraphs
+    caption = ""  # the body's last non-empty paragraph outside tables
     for event, element in events:
         tag = element.tag
         # A start event may come before the element's children are parsed: the table's grid is read
@@ -86,6 +90,7 @@ def _rows(source) -> Iterator[RawRow]:
                     nested += 1
                 elif next(element.iterancestors(_P), None) is None:  # not in a text box
                     table, number, line, above = element, number + 1, 0, []
+                    captions[f"Bảng {number}"], caption = caption, ""
             elif table is None or nested:
                 pass
             elif tag == _TR:
@@ -101,6 +106,8 @@ def _rows(source) -> Iterator[RawRow]:
         if tag == _P:
             if table is not None and not nested and element.getparent().tag == _TC:
                 paragraphs.append("".join(map(str, _TEXT_OF_PARAGRAPH(element))))
+            elif table is None and element.getparent().tag == _BODY:
+                caption = "".join(map(str, _TEXT_OF_PARAGRAPH(element))).strip() or caption
         elif tag == _TBL:
             if element is table:
                 table = None
