@@ -82,7 +82,7 @@ def period_options(actor: Actor, db: Database, kind, search):
         return [], None, {"display": "none"}, {"display": "block"}
     with db.read() as session:
         plan = url_plan(session, actor, search)
-        kind = kind if kind in ("week", "month", "quarter", "half", "year") else "quarter"  # a tuple: any JSON compares
+        kind = kind if kind in ("month", "quarter", "half", "year") else "quarter"  # a tuple: any JSON compares
         periods = periods_of(plan, kind, today()) if plan else []
     options = [{"label": p.label, "value": p.key} for p in periods]
     return options, options[0]["value"] if options else None, {"display": "block"}, {"display": "none"}

@@ -33,10 +33,12 @@ from services.reminders.mail import MailSettings, MailSettingsError, base_url_fr
 from services.reporting.dashboard import Selection, selection_for
 from services.reporting.periods import (
     CADENCES,
+    ISO_WEEKS,
     WEEK_NUMBERING_LABELS,
     WEEK_NUMBERINGS,
     InvalidPeriod,
     Period,
+    WeekScheme,
     parse_period,
     week_scheme,
 )
@@ -71,10 +73,11 @@ def _week(plan: Plan, period: str) -> Period | None:
     return chosen if chosen.kind == "week" else None
 
 
-def _selection(period: str) -> Selection:
-    """A period key or a date from the command line; the Vietnamese message and exit 1 otherwise."""
+def _selection(period: str, weeks: WeekScheme = ISO_WEEKS) -> Selection:
+    """A period key or a date from the command line (a week numbered as `weeks`, the plan's, says);
+    the Vietnamese message and exit 1 otherwise."""
     try:
-        return selection_for(period)
+        return selection_for(period, weeks)
     except InvalidPeriod as exc:
         _fail(str(exc))
 
@@ -300,9 +303,9 @@ def import_indicators_command(file, plan_id, period, table_number, create_agenci
 @click.option("--json", "as_json", is_flag=True, help="In số mục tiêu theo từng mức dạng JSON.")
 def indicator_bands_command(plan_id, period, as_json):
     """How many targets stand in each band at the period's end, and the change since the previous one."""
-    selection = _selection(period)
     with _db().read() as session:
         plan = _plan(session, plan_id)
+        selection = _selection(period, week_scheme(plan))
         current = band_counts(session, plan, selection.day)
         previous = band_counts(session, plan, selection.previous_day)
     if as_json:
