@@ -172,6 +172,8 @@ def parse_ranking(tables: list[Table], year: int, source_name: str = "") -> Pars
                 mapping = fields
                 continue
             if (title := _heading(row.cells)) is not None:
+                if group is not None and not group.rows and not group.closed:
+                    groups.remove(group)  # a numbered line of the text above the tables ("1.1. Thang điểm")
                 group = _Group(place, title)
                 groups.append(group)
                 continue
