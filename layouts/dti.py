@@ -73,6 +73,11 @@ def ranking_view(year: int, levels: dict[str, int], groups: list[dict], rows: li
                         [[r["rank"], r["agency"], f"{r['score']}/{r['maximum']}", r["percent"], r["level"]]
                          for r in members], f"{PAGE}-group-{position}",
                         footer=["", "Điểm trung bình", group["average"], "", ""])]
+    differences = [d for r in rows for d in r["differences"]] + [d for g in groups for d in g["differences"]]
+    body.append(html.Div([html.P("Giá trị in trong quyết định khác với giá trị ứng dụng tính lại:", className="mb-1"),
+                          html.Ul([html.Li(d) for d in differences], className="mb-0")] if differences else
+                         "Mọi thứ hạng, tỷ lệ, mức độ và điểm trung bình in trong quyết định khớp với giá trị ứng dụng "
+                         "tính lại.", className="small text-muted mt-2", id=f"{PAGE}-differences"))
     return html.Div(body)
 
 

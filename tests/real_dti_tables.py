@@ -84,10 +84,25 @@ def group_table(header: list[str], rows, printed_average: str) -> list[list[str]
     return [list(header), *[list(row) for row in rows], ["", "Điểm trung bình", printed_average, "", ""]]
 
 
+# The appendix's text above the tables, as pasted into a sheet with them: its own numbered lines are not groups.
+PREAMBLE = [
+    "KẾT QUẢ XẾP HẠNG MỨC ĐỘ CHUYỂN ĐỔI SỐ CÁC CƠ QUAN ĐẢNG, NHÀ NƯỚC, MẶT TRẬN TỔ QUỐC VIỆT NAM, CÁC TỔ CHỨC "
+    "CHÍNH TRỊ - XÃ HỘI CẤP TỈNH VÀ CÁC HUYỆN, THỊ XÃ, THÀNH PHỐ NĂM 2023",
+    "(Kèm theo Quyết định số /QĐ-UBND ngày /4/2024 của Chủ tịch UBND tỉnh Lào Cai)",
+    "1. Thang điểm và xếp hạng mức độ ứng dụng CNTT",
+    "1.1. Thang điểm",
+    "- Thang điểm tối đa cho các cơ quan, đơn vị có thủ tục hành chính (TTHC) và UBND các huyện, thị xã, thành "
+    "phố: 1.000 điểm;",
+    "- Thang điểm tối đa cho các cơ quan, đơn vị đặc thù hoặc không có TTHC: 800 điểm.",
+    "1.2. Xếp hạng mức độ ứng dụng CNTT",
+    "- Mức dẫn dắt: Điểm đánh giá lớn hơn 75% tổng điểm;",
+    "2. Kết quả đánh giá, xếp hạng mức độ chuyển đổi số năm 2023",
+]
+
+
 def one_sheet() -> list[list[str]]:
-    """The whole section on one sheet: the title, then each group's heading, header, rows and average."""
-    table = [["KẾT QUẢ XẾP HẠNG MỨC ĐỘ CHUYỂN ĐỔI SỐ NĂM 2023", "", "", "", ""],
-             ["(Kèm theo Quyết định số /QĐ-UBND ngày /4/2024 của Chủ tịch UBND tỉnh Lào Cai)", "", "", "", ""]]
+    """The whole appendix on one sheet: its text, then each group's heading, header, rows and average."""
+    table = [[line, "", "", "", ""] for line in PREAMBLE]
     for heading, header, rows, printed_average in GROUPS:
         table.append([heading, "", "", "", ""])
         table += group_table(header, rows, printed_average)

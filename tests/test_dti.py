@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from models import Agency, ChangeLog, DtiGroup, DtiRanking, DtiScore, Plan, Province
 from services.common.text import fold
 from services.dti.importer import parse_ranking, preview_ranking, write_ranking
+from services.dti.rankings import group_summaries, ranking_rows
 from services.dti.rules import Level, average, level_of, nearest_scale, percent_text, points_text, ranks
 from services.plans.spreadsheet import read_tables
 from tests.conftest import make_app
@@ -238,6 +239,13 @@ def test_a_maximum_column_is_used_and_printed_values_that_disagree_are_listed(de
         (1, "1.000", "76,03%", "Dẫn dắt"), (2, "800", "75,00%", "Nâng cao"), (3, "800", "25,00%", "Khởi động")]
     assert json.loads(run(demo_db, "dti", "--year", "2025", "--json").output)["levels"] == {
         "Dẫn dắt": 1, "Nâng cao": 1, "Hình thành": 0, "Khởi động": 1}
+    # Kept with the ranking: the page lists them for the year (the agency's name in place of the row).
+    with demo_db.read() as s:
+        stored = [d for r in ranking_rows(s, province(s).id, 2025) for d in r["differences"]]
+        stored += [d for g in group_summaries(s, province(s).id, 2025) for d in g["differences"]]
+    assert stored == [d.replace("Dòng 3 (Sở Y tế)", "Sở Y tế").replace("Dòng 4 (Sở Tư pháp)", "Sở Tư pháp")
+                      .replace("Dòng 5 (Thanh tra tỉnh)", "Thanh tra tỉnh").replace("Dòng 1 (nhóm", "Nhóm")
+                      .replace("thử”)", "thử”") for d in written.disagreements]
 
 
 # ---- The page: import through its callbacks, and who may do what -------------------------------------
@@ -275,6 +283,7 @@ def test_the_secretariat_imports_a_year_from_the_page_preview_then_confirm(app, 
     view = json.dumps(response_of(dash.call("dti-year.value", "2023", {})), ensure_ascii=False)
     assert "Năm 2023: 48 cơ quan, đơn vị — Dẫn dắt: 1, Nâng cao: 34, Hình thành: 13, Khởi động: 0." in view
     assert "Thành phố Lào Cai" in view and "76,03%" in view and "645,27" in view
+    assert "Mọi thứ hạng, tỷ lệ, mức độ và điểm trung bình in trong quyết định khớp" in view
 
 
 @pytest.mark.parametrize("username", ["so-khcn", "lanhdao"])

@@ -37,12 +37,13 @@ from services.dti.rules import (
     HUNDREDTHS,
     LEVEL_LABELS,
     average,
+    average_differences,
     level_of,
     nearest_scale,
-    percent_of,
     percent_text,
     points_text,
     ranks,
+    row_differences,
     scale_text,
 )
 from services.indicators.achievement import parse_number
@@ -172,6 +173,8 @@ def parse_ranking(tables: list[Table], year: int, source_name: str = "") -> Pars
                 mapping = fields
                 continue
             if (title := _heading(row.cells)) is not None:
+                if group is not None and not group.rows and not group.closed:
+                    groups.remove(group)  # a numbered line of the text above the tables ("1.1. Thang điểm")
                 group = _Group(place, title)
                 groups.append(group)
                 continue
@@ -256,22 +259,11 @@ def _check_twins(groups: list[_Group], errors: list[RowError]) -> None:
 
 def _compare(group: _Group, computed_ranks: list[int], computed_average: int) -> list[str]:
     """Every printed value of the group the app does not reproduce, in Vietnamese."""
-    found = []
-    for row, rank in zip(group.rows, computed_ranks):
-        where = f"{row.place} ({row.name})"
-        if row.printed_rank and row.printed_rank.rstrip(".") != str(rank):
-            found.append(f"{where}: thứ hạng in “{row.printed_rank}”, tính lại {rank}.")
-        if row.percent is not None and row.percent != percent_of(row.score, row.maximum):
-            found.append(f"{where}: tỷ lệ in “{row.printed_percent}”, tính lại {percent_text(row.score, row.maximum)}.")
-        level = LEVEL_LABELS[level_of(row.score, row.maximum)]
-        if row.printed_level and fold(row.printed_level) != fold(level):
-            found.append(f"{where}: mức độ in “{row.printed_level}”, tính lại “{level}”.")
-    if group.printed_average:
-        printed = parse_number(group.printed_average)
-        if printed is None or printed * HUNDREDTHS != computed_average:
-            found.append(f"{group.place} (nhóm “{group.title}”): điểm trung bình in “{group.printed_average}”, "
-                         f"tính lại {points_text(computed_average)}.")
-    return found
+    found = [difference for row, rank in zip(group.rows, computed_ranks)
+             for difference in row_differences(f"{row.place} ({row.name})", row.score, row.maximum, rank,
+                                               row.printed_rank, row.printed_percent, row.printed_level)]
+    return found + average_differences(f"{group.place} (nhóm “{group.title}”)", computed_average,
+                                       group.printed_average)
 
 
 def preview_ranking(session: Session, province: Province, parsed: ParsedRanking, *,

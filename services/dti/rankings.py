@@ -7,7 +7,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Agency, DtiGroup, DtiRanking, DtiScore
-from services.dti.rules import LEVEL_LABELS, Level, as_number, percent_text, points_text, scale_text
+from services.dti.rules import (
+    LEVEL_LABELS,
+    Level,
+    as_number,
+    average_differences,
+    percent_text,
+    points_text,
+    row_differences,
+    scale_text,
+)
 
 
 def ranking_years(session: Session, province_id: int) -> list[int]:
@@ -24,8 +33,8 @@ def _row(score: DtiScore, agency_name: str, group: DtiGroup, group_size: int, ye
             "percent": percent_text(score.score_hundredths, score.maximum_hundredths),
             "level": LEVEL_LABELS[Level(score.level)], "level_key": score.level, "rank": score.rank,
             "group_size": group_size, "group_average": points_text(group.average_hundredths),
-            "printed_rank": score.printed_rank, "printed_percent": score.printed_percent,
-            "printed_level": score.printed_level}
+            "differences": row_differences(agency_name, score.score_hundredths, score.maximum_hundredths, score.rank,
+                                           score.printed_rank, score.printed_percent, score.printed_level)}
 
 
 def _scores(province_id: int):
@@ -63,7 +72,8 @@ def group_summaries(session: Session, province_id: int, year: int) -> list[dict]
         .where(DtiRanking.province_id == province_id, DtiRanking.year == year)
         .group_by(DtiGroup.id).order_by(DtiGroup.position))
     return [{"title": group.title, "size": size, "average": points_text(group.average_hundredths),
-             "printed_average": group.printed_average} for group, size in rows]
+             "differences": average_differences(f"Nhóm “{group.title}”", group.average_hundredths,
+                                                group.printed_average)} for group, size in rows]
 
 
 def agency_history(session: Session, province_id: int, agency_id: int) -> list[dict]:

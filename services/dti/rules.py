@@ -15,6 +15,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from services.common.queries import vn_number
+from services.common.text import fold
+from services.indicators.achievement import parse_number
 
 HUNDREDTHS = 100
 SCALES = (1000 * HUNDREDTHS, 800 * HUNDREDTHS)  # the maxima the decision uses
@@ -84,3 +86,26 @@ def nearest_scale(score: int, percent: Decimal) -> int | None:
     implied = Decimal(score) * 100 / percent
     scale = min(SCALES, key=lambda s: abs(implied - s))
     return scale if abs(implied - scale) <= scale / Decimal(100) else None
+
+
+def row_differences(where: str, score: int, maximum: int, rank: int, printed_rank: str, printed_percent: str,
+                    printed_level: str) -> list[str]:
+    """Each value printed on one row that the rules above do not reproduce, said in Vietnamese
+    (`where` names the row); an empty printed cell says nothing."""
+    found = []
+    if printed_rank and printed_rank.rstrip(".") != str(rank):
+        found.append(f"{where}: thứ hạng in “{printed_rank}”, tính lại {rank}.")
+    if printed_percent and parse_number(printed_percent) != percent_of(score, maximum):
+        found.append(f"{where}: tỷ lệ in “{printed_percent}”, tính lại {percent_text(score, maximum)}.")
+    level = LEVEL_LABELS[level_of(score, maximum)]
+    if printed_level and fold(printed_level) != fold(level):
+        found.append(f"{where}: mức độ in “{printed_level}”, tính lại “{level}”.")
+    return found
+
+
+def average_differences(where: str, mean: int, printed_average: str) -> list[str]:
+    """The printed "Điểm trung bình", if the group's average does not reproduce it."""
+    printed = parse_number(printed_average) if printed_average else None
+    if not printed_average or (printed is not None and printed * HUNDREDTHS == mean):
+        return []
+    return [f"{where}: điểm trung bình in “{printed_average}”, tính lại {points_text(mean)}."]
