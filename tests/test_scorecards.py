@@ -17,9 +17,10 @@ from services.indicators.updates import save_value
 from services.reporting.dashboard import COMPLIANCE_LABELS, compliance, on_time_rate
 from services.reporting.periods import period_containing
 from services.reporting.rollup import agency_rollup
-from services.reporting.scorecards import ranking, scorecard
+from services.reporting.scorecards import periodic_reports, ranking, scorecard
 from services.tasks.submissions import submit_report
 from services.tasks.updates import save_update
+from services.weekly.demo import load_weekly_demo
 from tests.test_import_page import logged_in, response_of
 from tests.test_province_wall import two_provinces  # noqa: F401  (fixture)
 from tests.test_tasks_callbacks import DONE_FORM
@@ -57,7 +58,7 @@ def test_a_scorecard_brings_together_the_rules_that_own_each_figure(demo_db):
     assert card["reports"]["due"] == len(owed)
     assert card["reports"]["missing"] == cells.count(COMPLIANCE_LABELS["missing"])
     assert card["reports"]["rate"] == row["on_time_rate"]
-    assert card["weekly"] is None  # the seam: weekly entries are not tracked yet
+    assert card["weekly"] is None  # no weekly plan in 2026: weekly entries are not tracked
     assert card["below_target"] == [] and card["no_data"] > 0
 
 
@@ -90,6 +91,22 @@ def test_the_scorecard_moves_when_the_agency_reports_completes_and_a_target_fall
     assert after["no_data"] == before["no_data"] - 1
     assert (ranked["below_target"], ranked["done_on_time"], ranked["reports_rate"]) == (
         1, after["tasks"]["done_on_time"], after["reports"]["rate"])
+
+
+def test_weekly_entries_come_from_the_provinces_weekly_plan_of_the_same_year(demo_db):
+    """The scorecard's weekly entries are the weekly plan's compliance (its own rule), for that year only."""
+    with demo_db.write() as s:
+        weekly_plan = s.get(Plan, load_weekly_demo(s, plan_of(s).province_id).plan_id)
+        assert scorecard(s, actor(s, "lanhdao"), plan_of(s), agency_id(s), today())["weekly"] is None  # 2025's
+        weekly_plan.year = plan_of(s).year
+    with demo_db.read() as s:
+        plan, weekly_plan = plan_of(s), s.scalar(select(Plan).where(Plan.reporting_cadence == "weekly"))
+        entries = periodic_reports(s, weekly_plan, today())
+        entering = next(agency for agency in entries if entries[agency].due)
+        card = scorecard(s, actor(s, "lanhdao"), plan, entering, today())
+        rows = {row["id"]: row for row in ranking(s, actor(s, "lanhdao"), plan, today())}
+    assert card["weekly"] == entries[entering].as_dict() and card["weekly"]["due"] > 0
+    assert all(rows[agency]["weekly_rate"] == entries[agency].rate for agency in entries if agency in rows)
 
 
 def test_the_ranking_lists_the_plans_agencies_worst_first_with_their_latest_dti(demo_db):

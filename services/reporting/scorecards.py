@@ -68,11 +68,24 @@ def periodic_reports(session: Session, plan: Plan, today: date) -> dict[int, Rep
 
 
 def weekly_entries(session: Session, plan: Plan, today: date) -> dict[int, Reporting] | None:
-    """THE SEAM for weekly-entry compliance (issue 18, deliverables 1–2, on another branch): per agency,
-    the weeks it owed its indicator entries and how it entered them, as `periodic_reports` gives months
-    or quarters. None while the product keeps no weekly entries; the scorecard then says they are not
-    tracked."""
-    return None
+    """Per agency, its weekly indicator entries of the plan's year, from the province's weekly plans of
+    that year (their compliance is the entries: "Đã nhập" on time, late or missing). None when the plan
+    is itself weekly (its periodic reports are the entries) or the year has no weekly plan: the
+    scorecard then says weekly entries are not tracked."""
+    if plan.reporting_cadence == "weekly":
+        return None
+    weekly_plans = session.scalars(select(Plan).where(
+        Plan.province_id == plan.province_id, Plan.year == plan.year, Plan.reporting_cadence == "weekly",
+        Plan.id != plan.id)).all()
+    if not weekly_plans:
+        return None
+    merged: dict[int, Reporting] = {}
+    for weekly_plan in weekly_plans:
+        for agency_id, entries in periodic_reports(session, weekly_plan, today).items():
+            known = merged.get(agency_id, Reporting())
+            merged[agency_id] = Reporting(known.due + entries.due, known.on_time + entries.on_time,
+                                          known.late + entries.late, (known.missing or []) + (entries.missing or []))
+    return merged
 
 
 def _responsible(session: Session, plan: Plan) -> dict[int, dict[int, str]]:
