@@ -50,7 +50,7 @@ NUMBERS = {
     "review": "#review-summary",
     "indicators": "#indicators-bands",
     "indicator": "#indicator-values, #indicator-title",
-    "plans": "#plans-list .ag-row",
+    "plans": "#plans-list",
     "plan_editing": "#plan-editing-count",
     "accounts": "#accounts-grid .ag-row",
     "agencies": "#agencies-grid .ag-row",
