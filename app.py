@@ -90,7 +90,7 @@ class App(Dash):
             kwargs["scripts"] = GRID_SCRIPT.sub("", kwargs["scripts"])
             kwargs["metas"] += f'<meta name="cds-grid-bundle" content="{folder}{bundle}">'
             if has_request_context() and request.path in self.grid_paths:
-                kwargs["metas"] += "".join(f'<link rel="preload" as="script" href="{folder}{name}">'
+                kwargs["metas"] += "".join(f'<link rel="preload" as="script" href="{folder}{name}" fetchpriority="low">'
                                            for name in (bundle, GRID_CHUNK))
         return super().interpolate_index(**kwargs)
 

@@ -47,13 +47,13 @@ NUMBERS = {
     "tasks": "#tasks-sentence",
     "overview": "#overview-sentence",
     "overdue": "#overdue-summary",
-    "review": "#review-summary",
+    "review": "#review-summary, #review-count",
     "indicators": "#indicators-bands",
     "indicator": "#indicator-values, #indicator-title",
     "plans": "#plans-list",
-    "plan_editing": "#plan-editing-count",
-    "accounts": "#accounts-grid .ag-row",
-    "agencies": "#agencies-grid .ag-row",
+    "plan_editing": "#plan-edit-count",
+    "accounts": "#accounts-count",
+    "agencies": "#agencies-count",
 }
 QUIET_MS = 600  # no request in flight for this long, after the content rendered: the page is done
 PAGE_TIMEOUT = 120  # seconds; a page not settled by then is printed as "inf"
