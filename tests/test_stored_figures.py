@@ -26,6 +26,7 @@ from models import (
     Task,
     User,
 )
+from services.common import clock
 from services.common.clock import now, today
 from services.indicators.standings import band_counts
 from services.indicators.updates import save_value
@@ -41,6 +42,23 @@ YEAR = 2026
 DAYS = [date(YEAR, 3, 31), date(YEAR, 6, 30), date(YEAR, 9, 30)]  # and every month end, by the completion line
 MONTH_ENDS = [date(YEAR, m + 1, 1) - timedelta(days=1) for m in range(1, 12)] + [date(YEAR, 12, 31)]
 STORED_DAYS = {d for d in (*DAYS, *MONTH_ENDS) if d < TODAY}
+
+
+@pytest.fixture(autouse=True)
+def clock_stays_on_today(monkeypatch):
+    """The clock stops at TODAY's last second: this module's days (TODAY, STORED_DAYS) are fixed
+    when it is imported, and a run crossing Vietnam's midnight (17:00 UTC) would otherwise make
+    TODAY a past day, whose figures the store then rightly keeps as a snapshot (one more than the
+    tests count)."""
+    running = clock.datetime
+    last_moment = datetime.combine(TODAY, time.max, tzinfo=clock.VIETNAM)
+
+    class StopsOnToday(running):
+        @classmethod
+        def now(cls, tz=None):
+            return min(running.now(tz), last_moment)  # the clock asks in Vietnam's time zone
+
+    monkeypatch.setattr(clock, "datetime", StopsOnToday)
 
 
 def actor(session, username="tgv"):
