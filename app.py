@@ -18,6 +18,7 @@ from flask import Flask
 import callbacks
 from layouts import shell
 from models import Database
+from web.answers import init_answers
 from web.auth import init_auth
 from web.cli import register_cli
 from web.errors import init_errors
@@ -113,6 +114,7 @@ def create_app(config: Mapping | None = None) -> Dash:
     callbacks.register(app)
     init_static(app)
     init_headers(app)
+    init_answers()
     return app
 
 
