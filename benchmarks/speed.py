@@ -45,6 +45,7 @@ from benchmarks.load import (
     print_report,
     run_load,
 )
+from models import Database
 from services.common import schema
 from services.plans.demo import DEMO_PASSWORD
 from services.plans.synthetic import SYNTHETIC_PASSWORD, SyntheticSummary
@@ -55,10 +56,10 @@ HEADER = (f"  {'đường đo':<46}{'SQL':>5}{'có lưu ms':>11}{'p95':>8}{'tín
 
 
 def _fingerprint(size: int, users: int) -> str:
-    """What a kept database depends on: its size and accounts, the migrations, the generator."""
-    migrations = sorted(path.name for path in (schema.MIGRATIONS_DIR / "versions").glob("*.py"))
+    """What a kept database depends on: its size and accounts, the generator (each copy is then
+    migrated to the schema's head, as a production database would be)."""
     source = Path(services.plans.synthetic.__file__).read_bytes() + inspect.getsource(generate).encode()
-    return hashlib.sha256(source + f"{size}:{users}:{migrations}".encode()).hexdigest()[:10]
+    return hashlib.sha256(source + f"{size}:{users}".encode()).hexdigest()[:10]
 
 
 def _build(url: str, size: int, users: int) -> dict | None:
@@ -86,7 +87,7 @@ def prepared(backend: str, admin_url: str | None, size: int, users: int, cache: 
             record.write_text(json.dumps({"summary": summary, "seconds": time.perf_counter() - started}))
         copy = workdir / f"run-{uuid.uuid4().hex[:6]}.db"
         shutil.copy(kept, copy)
-        yield (f"sqlite:///{copy}", *_recorded(record))
+        yield (_migrated(f"sqlite:///{copy}"), *_recorded(record))
         return
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     base = admin_url.rsplit("/", 1)[0]
@@ -100,11 +101,20 @@ def prepared(backend: str, admin_url: str | None, size: int, users: int, cache: 
                 summary = _build(f"{base}/{key}", size, users)
                 record.write_text(json.dumps({"summary": summary, "seconds": time.perf_counter() - started}))
             connection.execute(text(f'CREATE DATABASE "{run}" TEMPLATE "{key}"'))
-        yield (f"{base}/{run}", *_recorded(record))
+        yield (_migrated(f"{base}/{run}"), *_recorded(record))
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _migrated(url: str) -> str:
+    db = Database(url)
+    try:
+        schema.upgrade(db)
+    finally:
+        db.dispose()
+    return url
 
 
 def _recorded(record: Path) -> tuple[SyntheticSummary | None, float]:
@@ -142,6 +152,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (databases are created there)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-demo", action="store_true")
+    parser.add_argument("--skip-views", action="store_true", help="the load run only (e.g. to compare settings)")
     parser.add_argument("--cache", type=Path, default=ROOT / "instance" / "bench-cache",
                         help="where the built databases are kept between runs")
     parser.add_argument("--gunicorn", default="", help="extra gunicorn arguments, e.g. \"--workers 2\"")
@@ -154,7 +165,7 @@ def main() -> None:
             for backend in backends:
                 with prepared(backend, args.postgres, size, args.users, args.cache, Path(workdir)) as (
                         url, summary, built_in):
-                    if summary is not None:
+                    if summary is not None and not args.skip_views:
                         scale, rows = measure_views(backend, url, summary, args.repeat, built_in)
                         views.append((scale, rows))
                         print(scale, HEADER, *format_rows(rows), sep="\n", flush=True)

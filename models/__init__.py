@@ -21,13 +21,14 @@ from models.plan import (
     TaskDeadline,
 )
 from models.reminder import Reminder
+from models.tallies import TaskTally
 from models.throttle import Throttle
 from models.user import ChangeLog, User
 
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
     "Base", "ChangeLog", "Database", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
-    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
+    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "TaskTally", "Throttle",
     "User",
 ]
 

@@ -1,4 +1,4 @@
-"""Stored figures (issue 17): past days' snapshots and today's memo give exactly the figures computed
+"""Stored figures (issue 17): past days' snapshots, today's memo and the task tallies give exactly the figures computed
 from the tables, whatever changes land in between — saves today, back-dated imports, extensions,
 withdrawals, lead changes, reviews, target values — on both databases; the counter and the
 snapshots are kept by the unit of work, not by each writer."""
