@@ -28,8 +28,8 @@ from models.user import ChangeLog, User
 __all__ = [
     "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
     "Base", "ChangeLog", "Database", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
-    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "TaskTally", "Throttle",
-    "User",
+    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline",
+    "TaskTally", "Throttle", "User",
 ]
 
 

@@ -26,7 +26,8 @@ def test_an_answer_parses_to_what_plotly_serializes():
 
 def test_what_orjson_cannot_serialize_goes_through_plotlys_path():
     answer = {"response": {"a": {"children": Decimal("1.5")}}}
-    assert json.loads(answer_json(answer)) == json.loads(to_json_plotly(answer)) == {"response": {"a": {"children": 1.5}}}
+    expected = {"response": {"a": {"children": 1.5}}}
+    assert json.loads(answer_json(answer)) == json.loads(to_json_plotly(answer)) == expected
 
 
 def test_what_no_serializer_knows_is_refused():
