@@ -2,7 +2,8 @@
 var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
 
 /* Enter (and Space, on grids without row selection) on a focused row does what a click on that cell
- * does: the same `cellClicked` the callbacks listen to, so the same dialog or page opens. */
+ * does: the same `cellClicked` the callbacks listen to, so the same dialog or page opens. It says it came
+ * from a key (`key`): Enter on a row's tick box opens the row (Space ticks it), where a click ticks. */
 dagfuncs.openRowOnKey = function (params, setGridProps) {
     var key = params.event && params.event.key;
     var selecting = !!params.api.getGridOption('rowSelection');
@@ -11,7 +12,7 @@ dagfuncs.openRowOnKey = function (params, setGridProps) {
     }
     params.event.preventDefault();
     setGridProps({cellClicked: {value: params.value, colId: params.column.getColId(), rowIndex: params.rowIndex,
-                                rowId: params.node.id, timestamp: Date.now()}});
+                                rowId: params.node.id, key: key, timestamp: Date.now()}});
 };
 
 /* The agencies' ranking on the on-time rate: the lowest first, more overdue parts first among equal

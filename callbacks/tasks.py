@@ -175,8 +175,11 @@ def _form(actor: Actor, db: Database, assignment_id) -> tuple:
 
 
 def open_form(actor: Actor, db: Database, cell):
-    """The update form of the clicked row (see `_form`); a tick in the checkbox column opens nothing."""
-    if not isinstance(cell, dict) or cell.get("rowId") is None or cell.get("colId") == view.SELECTION_COLUMN:
+    """The update form of the clicked row (see `_form`); a click in the tick-box column ticks and opens nothing,
+    Enter there opens the row like anywhere else (a keyboard user's first cell is the tick box)."""
+    if not isinstance(cell, dict) or cell.get("rowId") is None:
+        raise PreventUpdate
+    if cell.get("colId") == view.SELECTION_COLUMN and cell.get("key") != "Enter":
         raise PreventUpdate
     return _form(actor, db, id_from_text(cell.get("rowId")))
 

@@ -113,6 +113,17 @@ def test_a_link_naming_an_assignment_opens_its_form_as_a_click_on_its_row(app, d
     assert dash.call(LINKED, None).status_code == 204  # no link: nothing opens
 
 
+def test_a_click_on_the_tick_box_ticks_and_enter_there_opens_the_row(app, demo_db):
+    """A keyboard user's first cell in the grid is the tick box: Enter opens the row, Space (AG Grid) ticks."""
+    own = ids(demo_db, "so-khcn", "4")
+    dash = logged_in(app, "so-khcn")
+    tick_box = {"rowId": str(own.id), "colId": "ag-Grid-SelectionColumn"}
+    assert dash.call(OPEN, tick_box).status_code == 204
+    assert dash.call(OPEN, {**tick_box, "key": " "}).status_code == 204
+    opened = response_of(dash.call(OPEN, {**tick_box, "key": "Enter"}))
+    assert opened["tasks-form-modal"]["is_open"] is True and opened["tasks-form-assignment"]["data"] == own.id
+
+
 @pytest.mark.parametrize("linked", ["OTHER", "abc", "-1", "999999", "1e3"])
 def test_a_link_to_someone_elses_or_a_forged_assignment_opens_nothing(app, demo_db, caplog, linked):
     other = ids(demo_db, "so-khcn", "4")

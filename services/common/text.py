@@ -43,6 +43,13 @@ def name_key(text: str) -> str:
     return key.strip(" .;,")
 
 
+def quoted(value: object, limit: int = 40) -> str:
+    """Someone's input as a message may repeat it: printable, at most `limit` characters, without the
+    lone surrogates a forged request can carry (no encoding can send them back)."""
+    text = clean_cell(value).encode("utf-8", "replace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def clean_cell(value: object) -> str:
     """A spreadsheet cell as text: None → "", numbers without a trailing ".0", spaces collapsed."""
     if value is None:

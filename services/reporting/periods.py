@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 
-from services.common.text import fold
+from services.common.text import fold, quoted
 from services.plans.deadlines import ROMAN_QUARTERS, last_day_of_month
 
 CADENCES = {"monthly": "month", "quarterly": "quarter"}
@@ -104,12 +104,12 @@ def parse_period(text: str) -> Period:
     if match := _MONTH_LABEL.match(folded):
         if 1 <= int(match[1]) <= 12:
             return Period("month", int(match[2]), int(match[1]))
-        raise InvalidPeriod(f"Tháng {int(match[1])} không hợp lệ trong kỳ “{text}”.")
+        raise InvalidPeriod(f"Tháng {int(match[1])} không hợp lệ trong kỳ “{quoted(text)}”.")
     if match := _HALF_LABEL.match(folded):
         return Period("half", int(match[2]), 2 if match[1] == "cuoi" else 1)
     if match := _YEAR_LABEL.match(folded):
         return Period("year", int(match[1]), 1)
-    raise InvalidPeriod(f"Kỳ “{text}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1, 2026 hoặc Tháng 6/2026, "
+    raise InvalidPeriod(f"Kỳ “{quoted(text)}” không hợp lệ; dùng dạng 2026-06, 2026-Q2, 2026-H1, 2026 hoặc Tháng 6/2026, "
                         "Quý II/2026, 6 tháng đầu năm 2026, Năm 2026.")
 
 
