@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -304,31 +304,41 @@ def _task_units(plan: Plan, as_of: date | None, roots: list[int] | None = None, 
         )
         .group_by(states.c.root_id)
     )
+    tasks = tasks_in_force(plan, as_of, roots=roots)
     if tallied and as_of is None:
+        # Two outer joins, not a union: each task finds its tally by key (PostgreSQL re-ran a union
+        # per task), and the tasks whose tally is stale find their parts grouped afresh.
         day = today()
-        valid = and_(TaskTally.plan_id == plan.id, TaskTally.counted_on <= day, TaskTally.changes_on > day)
-        kept = select(TaskTally.root_id, TaskTally.parts.label("n_parts"), TaskTally.parts_done.label("n_done"),
-                      TaskTally.parts_not_started.label("n_not_started"), TaskTally.completed_on,
-                      TaskTally.last_update).where(valid, TaskTally.parts > 0)
-        if roots is not None:
-            kept = kept.where(TaskTally.root_id.in_(roots))
-        stale = select(TaskTally.root_id).where(TaskTally.plan_id == plan.id, ~valid)
-        parts = union_all(kept, grouped.where(states.c.root_id.in_(stale))).subquery("parts")
+        valid = and_(TaskTally.counted_on <= day, TaskTally.changes_on > day)
+        afresh = grouped.where(states.c.root_id.in_(
+            select(TaskTally.root_id).where(TaskTally.plan_id == plan.id, ~valid))).subquery("afresh")
+        joined = (tasks.outerjoin(TaskTally, and_(TaskTally.root_id == tasks.c.task_id, TaskTally.plan_id == plan.id,
+                                                  valid, TaskTally.parts > 0))
+                  .outerjoin(afresh, afresh.c.root_id == tasks.c.task_id))
+        n_parts, n_done, n_not_started, completed_on, last_update = (
+            func.coalesce(kept, fresh) for kept, fresh in zip(
+                (TaskTally.parts, TaskTally.parts_done, TaskTally.parts_not_started, TaskTally.completed_on,
+                 TaskTally.last_update),
+                (afresh.c.n_parts, afresh.c.n_done, afresh.c.n_not_started, afresh.c.completed_on,
+                 afresh.c.last_update)))
     else:
         parts = grouped.subquery("parts")
+        joined = tasks.outerjoin(parts, parts.c.root_id == tasks.c.task_id)
+        n_parts, n_done, n_not_started, completed_on, last_update = (
+            parts.c.n_parts, parts.c.n_done, parts.c.n_not_started, parts.c.completed_on, parts.c.last_update)
     rolled = case(
-        (and_(parts.c.n_parts > 0, parts.c.n_done == parts.c.n_parts), Status.DONE.value),
-        (or_(parts.c.n_parts.is_(None), parts.c.n_not_started == parts.c.n_parts), Status.NOT_STARTED.value),
+        (and_(n_parts > 0, n_done == n_parts), Status.DONE.value),
+        (or_(n_parts.is_(None), n_not_started == n_parts), Status.NOT_STARTED.value),
         else_=Status.IN_PROGRESS.value,
     )
-    tasks = tasks_in_force(plan, as_of, roots=roots)
     return (
         select(
             tasks.c.task_id, tasks.c.section_id, rolled.label("status"),
-            func.coalesce(parts.c.n_parts, 0).label("n_parts"), func.coalesce(parts.c.n_done, 0).label("n_done"),
-            parts.c.completed_on, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text, parts.c.last_update,
+            func.coalesce(n_parts, 0).label("n_parts"), func.coalesce(n_done, 0).label("n_done"),
+            completed_on.label("completed_on"), tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text,
+            last_update.label("last_update"),
         )
-        .outerjoin(parts, parts.c.root_id == tasks.c.task_id)
+        .select_from(joined)
         .where(tasks.c.parent_id.is_(None))
         .subquery("units")
     )
