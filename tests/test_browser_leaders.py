@@ -98,6 +98,7 @@ def test_every_count_clicks_through_and_the_list_opens_the_task(live_server, bro
     row.locator(".ag-cell[col-id='title']").click()
     page.wait_for_selector("#tasks-form-title:has-text('STT 4.')", timeout=20000)
     assert "/nhiem-vu?don-vi=" in page.url and "phan-cong=" in page.url
+    page.wait_for_selector("#tasks-heading:has-text('Đơn vị:')", timeout=20000)  # its own callback, after the form
     assert page.inner_text("#tasks-heading") == "Đơn vị: Sở Khoa học và Công nghệ"
     page.click("#tasks-form-close")
     # The agency ranking: the lowest on-time rate first, blanks last, whole headers.
