@@ -4,7 +4,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-KINDS = [("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"), ("date", "Ngày bất kỳ")]
+KINDS = [("week", "Tuần"), ("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"),
+         ("date", "Ngày bất kỳ")]
 
 
 def hidden_label(text: str, control_id: str) -> dbc.Label:
@@ -13,7 +14,7 @@ def hidden_label(text: str, control_id: str) -> dbc.Label:
 
 
 def period_selector(page: str, kind: str = "quarter") -> list[dbc.Col]:
-    """Kind (month … any date), then the period or the date; callbacks.selector fills the periods."""
+    """Kind (week … any date), then the period or the date; callbacks.selector fills the periods."""
     return [
         dbc.Col([hidden_label("Loại kỳ", f"{page}-kind"),
                  dbc.Select(id=f"{page}-kind", value=kind,
