@@ -1,7 +1,8 @@
 /* Keyboard and screen-reader behaviour the components do not bring themselves (issue 15).
  *
  * - Tabs built by layouts/controls.py `tabs()` (WAI-ARIA tabs pattern): one tab in the Tab order (the
- *   selected one), arrow keys, Home and End move between tabs and select them, Enter and Space select.
+ *   selected one), arrow keys, Home and End move between tabs and select them as a click does (so a
+ *   panel drawn on its first opening, e.g. the overview's charts, is drawn), Enter and Space select.
  * - An open dialog keeps the focus: Tab on its last control goes to its first, Shift+Tab on its first to
  *   its last (Bootstrap's modal only pulls back focus that lands on the page behind, not focus leaving
  *   the document).
@@ -15,7 +16,7 @@
 (function () {
     'use strict';
 
-    function select(tab, focus) {
+    function select(tab) {
         var list = tab.closest('[role=tablist]');
         list.querySelectorAll('[role=tab]').forEach(function (other) {
             var chosen = other === tab;
@@ -25,13 +26,12 @@
             var panel = document.getElementById(other.getAttribute('aria-controls'));
             if (panel) { panel.hidden = !chosen; }
         });
-        if (focus) { tab.focus(); }
         window.dispatchEvent(new Event('resize'));  // grids and charts in the panel measure their width
     }
 
     document.addEventListener('click', function (event) {
         var tab = event.target.closest('.cds-tabs [role=tab]');
-        if (tab) { select(tab, false); }
+        if (tab) { select(tab); }
     });
 
     document.addEventListener('keydown', function (event) {
@@ -43,7 +43,9 @@
                     Home: 0, End: tabs.length - 1}[event.key];
         if (next === undefined) { return; }
         event.preventDefault();
-        select(tabs[(next + tabs.length) % tabs.length], true);
+        var chosen = tabs[(next + tabs.length) % tabs.length];
+        chosen.click();  // selects it (the listener above) and counts in the button's n_clicks
+        chosen.focus();
     });
 
     var FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), '

@@ -44,16 +44,16 @@ SLOW_MOBILE = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000
 # The element whose digits are the page's first figures (by page name); the login page has none.
 NUMBERS = {
     "home": "#home-sentence",
-    "tasks": "#tasks-sentence",
+    "tasks": "#tasks-sentence, #tasks-report, #tasks-count",  # a phone folds the tiles: the period's line first
     "overview": "#overview-sentence",
     "overdue": "#overdue-summary",
-    "review": "#review-summary",
+    "review": "#review-summary, #review-count",
     "indicators": "#indicators-bands",
     "indicator": "#indicator-values, #indicator-title",
-    "plans": "#plans-list .ag-row",
-    "plan_editing": "#plan-editing-count",
-    "accounts": "#accounts-grid .ag-row",
-    "agencies": "#agencies-grid .ag-row",
+    "plans": "#plans-list",
+    "plan_editing": "#plan-edit-count",
+    "accounts": "#accounts-count",
+    "agencies": "#agencies-count",
     "dti": "#dti-levels",
     "scorecard": "#scorecard-content",
 }

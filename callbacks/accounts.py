@@ -15,7 +15,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.files import failure, preview_upload, upload_dir
 from callbacks.guard import Policy, guarded_callback, refuse
 from layouts import accounts as view
-from layouts.controls import alert
+from layouts.controls import alert, list_count
 from models import Database
 from models.base import DatabaseBusy
 from services.accounts import management
@@ -58,14 +58,15 @@ def load_choices(actor: Actor, db: Database, province):
 
 
 def list_accounts(actor: Actor, db: Database, province, search, _refresh):
-    """Returns the accounts grid, filtered by the search (diacritics ignored)."""
+    """Returns (the accounts grid's rows, how many), filtered by the search (diacritics ignored)."""
     if province in (None, ""):
         raise PreventUpdate
     try:
         with db.read() as session:
-            return management.account_rows(session, actor, province, search)
+            rows = management.account_rows(session, actor, province, search)
     except NotAllowed as exc:
         refuse(str(exc))
+    return rows, list_count(len(rows), "tài khoản", "Chọn một dòng rồi bấm thao tác.")
 
 
 def create(actor: Actor, db: Database, _clicks, province, username, full_name, role, agency, email, phone):
@@ -170,7 +171,7 @@ def register(app: Dash) -> None:
     )(load_choices)
     guarded_callback(
         app, READ_ACCOUNTS,
-        Output(f"{PAGE}-grid", "rowData"),
+        Output(f"{PAGE}-grid", "rowData"), Output(f"{PAGE}-count", "children"),
         Input(f"{PAGE}-province", "value"), Input(f"{PAGE}-search", "value"), Input(f"{PAGE}-refresh", "data"),
     )(list_accounts)
     guarded_callback(

@@ -15,7 +15,7 @@ from callbacks.accounts import SHOWN, load_scope
 from callbacks.files import failure, preview_upload, upload_dir
 from callbacks.guard import Policy, guarded_callback, refuse
 from layouts import agencies as view
-from layouts.controls import alert
+from layouts.controls import alert, list_count
 from models import Database
 from models.base import DatabaseBusy
 from services.accounts.permissions import PLAN_WRITE_ROLES, Actor, NotAllowed
@@ -36,7 +36,7 @@ def _options(choices: list[tuple[int, str, bool]], groups: bool | None = None, b
 
 
 def list_directory(actor: Actor, db: Database, province, search, _refresh):
-    """Returns (grid rows, agency options for rename and merge (twice), group options (twice),
+    """Returns (grid rows, how many, agency options for rename and merge (twice), group options (twice),
     the communes' group preselected)."""
     if province in (None, ""):
         raise PreventUpdate
@@ -49,7 +49,7 @@ def list_directory(actor: Actor, db: Database, province, search, _refresh):
     except NotAllowed as exc:
         refuse(str(exc))
     agencies, groups = _options(choices), _options(choices, groups=True)
-    return rows, agencies, agencies, agencies, groups, groups, chosen
+    return rows, list_count(len(rows), "cơ quan, đơn vị"), agencies, agencies, agencies, groups, groups, chosen
 
 
 def _loaded(group, members: list[int]) -> dict:
@@ -188,7 +188,8 @@ def register(app: Dash) -> None:
     )(load_scope)
     guarded_callback(
         app, READ_DIRECTORY,
-        Output(f"{PAGE}-grid", "rowData"), Output(f"{PAGE}-rename-agency", "options"),
+        Output(f"{PAGE}-grid", "rowData"), Output(f"{PAGE}-count", "children"),
+        Output(f"{PAGE}-rename-agency", "options"),
         Output(f"{PAGE}-merge-source", "options"), Output(f"{PAGE}-merge-target", "options"),
         Output(f"{PAGE}-group", "options"), Output(f"{PAGE}-commune-group", "options"),
         Output(f"{PAGE}-commune-group", "value"),

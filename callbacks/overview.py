@@ -68,7 +68,7 @@ FORMATS = {f"{PAGE}-export": "xlsx", f"{PAGE}-export-word": "docx"}
 LOAD_OUTPUTS = {
     "sentence": ("sentence", "children"), "change": ("change", "children"), "review": ("review", "children"),
     "tiles": ("tiles", "children"), "quarter_title": ("quarter-title", "children"),
-    "quarter": ("quarter", "children"), "by_section": ("by-section", "figure"), "donut": ("donut", "figure"),
+    "quarter": ("quarter", "children"),
     "agencies": ("agencies", "rowData"), "sections": ("sections", "rowData"), "overdue": ("overdue", "rowData"),
     "overdue_note": ("overdue-note", "children"), "compliance": ("compliance", "rowData"),
     "compliance_columns": ("compliance", "columnDefs"), "compliance_note": ("compliance-note", "children"),
@@ -117,14 +117,22 @@ def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, s
                           lambda: _overview(session, plan, kind, period_key, day, now_day, may_close))
 
 
-def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date, may_close: bool) -> dict:
-    key = _key(kind, period_key, day)
+def _content(session: Session, plan: Plan, kind, period_key, day, now_day: date
+             ) -> tuple[ReportContent, Published | None]:
+    """The selection's report content: a closed period's published one (marked, with how the figures
+    counted again today differ), else worked out live."""
     published = _published(session, plan, kind, period_key)
-    if published:  # marked, with how the figures counted again today differ
-        content, review = marked(session, plan, published), published.summary["review"]
+    if published:
+        return marked(session, plan, published), published
+    return gather(session, plan, _key(kind, period_key, day), now_day, lists=False), None
+
+
+def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date, may_close: bool) -> dict:
+    content, published = _content(session, plan, kind, period_key, day, now_day)
+    if published:
+        review = published.summary["review"]
         late_rows, late_total = _overdue_rows(content), content.overdue_total
     else:
-        content = gather(session, plan, key, now_day, lists=False)
         review = review_counts(session, plan, as_of_for(content.day, now_day)).as_dict()
         late = overdue_board(session, plan, content.day, now_day)
         late_rows, late_total = late.rows, late.total
@@ -145,7 +153,6 @@ def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date
         "tiles": view.tiles(counts, counts["total"], "plan", view.TILES),
         "quarter_title": f"Nhiệm vụ đến hạn trong {content.quarter_label}: {quarter['total']:02d}",
         "quarter": view.tiles(quarter, quarter["total"], "quarter", view.QUARTER_TILES),
-        "by_section": view.section_bars(list(content.sections)), "donut": view.donut(counts),
         "agencies": list(content.agencies), "sections": list(content.sections),
         "overdue": late_rows,
         "overdue_note": f"{vn_number(late_total)} phần việc quá hạn tính đến {content.day:%d/%m/%Y}" + shown,
@@ -162,6 +169,26 @@ def _overview(session: Session, plan: Plan, kind, period_key, day, now_day: date
                        "nữa cho đến khi mở lại kỳ."),
         "closed": closes,
     }
+
+
+def show_charts(actor: Actor, db: Database, opened):
+    """The charts' places, once their tab is first opened (their callbacks then fill them)."""
+    if not opened:
+        raise PreventUpdate
+    return view.charts()
+
+
+def load_charts(actor: Actor, db: Database, kind, period_key, day, _refresh, search):
+    """Returns (status by section, donut) for the selection, from the same content as the numbers."""
+    chosen(kind, period_key, day)
+    now_day = today()
+    with db.read() as session:
+        plan = province_plan(session, actor, search)
+
+        def figures():
+            content, _ = _content(session, plan, kind, period_key, day, now_day)
+            return view.section_bars(list(content.sections)), view.donut(content.counts.as_dict())
+        return remembered(session, plan.id, now_day, ("charts", kind, period_key, day), figures)
 
 
 def load_trend(actor: Actor, db: Database, kind, period_key, day, search):
@@ -359,6 +386,10 @@ def register(app: Dash) -> None:
         output={name: Output(f"{PAGE}-{component}", prop) for name, (component, prop) in LOAD_OUTPUTS.items()},
         inputs=[*selected[:3], Input(f"{PAGE}-refresh", "data")], state=[State("url", "search")],
     )(load_overview)
+    guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-charts", "children"),
+                     Input(f"{PAGE}-tabs-tab-charts", "n_clicks"), prevent_initial_call=True)(show_charts)
+    guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-by-section", "figure"), Output(f"{PAGE}-donut", "figure"),
+                     *selected[:3], Input(f"{PAGE}-refresh", "data"), State("url", "search"))(load_charts)
     guarded_callback(app, READ_PROVINCE, Output(f"{PAGE}-trend", "figure"), *selected)(load_trend)
     guarded_callback(
         app, READ_PROVINCE,

@@ -115,7 +115,7 @@ def layout(**_kwargs) -> html.Div:
                     dbc.Button("Gỡ tạm khóa đăng nhập", id=f"{PAGE}-unlock", color="secondary", size="sm"),
                 ]), xs=12, md=6, className="text-md-end"),
             ], className="g-2 mb-2"),
-            html.P("Chọn một dòng rồi bấm thao tác.", className="small text-muted mb-2"),
+            html.P(id=f"{PAGE}-count", className="small text-muted mb-2"),
             html.Div(id=f"{PAGE}-action-message", role="status", **{"aria-live": "polite"}),
             grid(f"{PAGE}-grid", ACCOUNT_COLUMNS, 25,
                  rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),

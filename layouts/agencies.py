@@ -106,6 +106,7 @@ def layout(**_kwargs) -> html.Div:
             html.H2("Danh mục", className="h6"),
             dbc.Input(id=f"{PAGE}-search", type="search", debounce=True, className="mb-2",
                       placeholder="Tìm theo tên hoặc tên gọi khác (gõ không dấu cũng được)"),
+            html.P(id=f"{PAGE}-count", className="small text-muted mb-1"),
             grid(f"{PAGE}-grid", DIRECTORY_COLUMNS, 50),
         ])),
     ])

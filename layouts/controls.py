@@ -4,6 +4,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
+from services.common.queries import vn_number
+
 KINDS = [("week", "Tuần"), ("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"),
          ("date", "Ngày bất kỳ")]
 
@@ -70,6 +72,12 @@ def tasks_and_parts(page: str) -> html.P:
     return html.P("Số nhiệm vụ đếm mỗi nhiệm vụ một lần; số phần việc đếm riêng từng cơ quan được giao (nhiệm vụ "
                   "giao cho nhiều cơ quan có nhiều phần việc), nên số phần việc thường lớn hơn số nhiệm vụ.",
                   className="small text-muted mb-0", id=f"{page}-parts-note")
+
+
+def list_count(count: int, what: str, hint: str = "") -> str:
+    """How many rows a list shows, in words: a page's first figure, on screen from the list's own
+    callback while the grid library may still be arriving."""
+    return f"{vn_number(count)} {what}." + (f" {hint}" if hint else "")
 
 
 def history_table(rows: list[dict], table_id: str):

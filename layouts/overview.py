@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from layouts.controls import alert, period_selector, tasks_and_parts
+from layouts.controls import alert, dialog, period_selector, tabs, tasks_and_parts
 from layouts.grid import grid
 from layouts.indicators import PATH as INDICATORS_PATH
 from layouts.overdue import BOARD_COLUMNS
@@ -108,28 +108,24 @@ def layout(plan_id: int | None = None, **_kwargs) -> html.Div:
                   grid(f"{PAGE}-drill", TASK_COLUMNS, 10)],
                  id=f"{PAGE}-drill-box", style={"display": "none"}, className="mb-3"),
         dcc.Store(id=f"{PAGE}-drill-shown"),
-        dbc.Row([
-            dbc.Col(dcc.Graph(id=f"{PAGE}-by-section", config={"displaylogo": False}), lg=6),
-            dbc.Col(dcc.Graph(id=f"{PAGE}-trend", config={"displaylogo": False}), lg=4),
-            dbc.Col(dcc.Graph(id=f"{PAGE}-donut", config={"displaylogo": False}), lg=2),
-        ], className="g-2 mb-3"),
-        dbc.Tabs([
-            dbc.Tab([html.P("Xếp hạng: tỷ lệ đúng hạn thấp nhất trước (đơn vị chưa có phần việc đến hạn ở cuối). "
-                            "Bấm vào tên đơn vị để mở trang nhiệm vụ của đơn vị; bấm vào một con số để xem các "
-                            "nhiệm vụ được đếm.", className="small text-muted"),
-                     grid(f"{PAGE}-agencies", AGENCY_COLUMNS, 25)],
-                    label="Theo đơn vị", tab_id="agencies", className="pt-2"),
-            dbc.Tab([html.P("Bấm vào một con số để xem các nhiệm vụ được đếm.", className="small text-muted"),
-                     grid(f"{PAGE}-sections", [{"field": "name", "headerName": "Nhóm nhiệm vụ", "flex": 2,
-                                                "minWidth": 200}, *COUNT_COLUMNS])],
-                    label="Theo nhóm nhiệm vụ", tab_id="sections", className="pt-2"),
-            dbc.Tab([html.P(id=f"{PAGE}-overdue-note", className="small text-muted"),
-                     grid(f"{PAGE}-overdue", BOARD_COLUMNS, 25)],
-                    label="Quá hạn", tab_id="overdue", className="pt-2", label_class_name="overview-tab-overdue"),
-            dbc.Tab([html.P(id=f"{PAGE}-compliance-note", className="small text-muted"),
-                     grid(f"{PAGE}-compliance", [], 25)],
-                    label="Nộp báo cáo kỳ", tab_id="compliance", className="pt-2"),
-        ], active_tab="agencies", className="mb-3"),
+        tabs(f"{PAGE}-tabs", [
+            ("agencies", "Theo đơn vị", [
+                html.P("Xếp hạng: tỷ lệ đúng hạn thấp nhất trước (đơn vị chưa có phần việc đến hạn ở cuối). Bấm vào "
+                       "tên đơn vị để mở trang nhiệm vụ của đơn vị; bấm vào một con số để xem các nhiệm vụ được đếm.",
+                       className="small text-muted"),
+                grid(f"{PAGE}-agencies", AGENCY_COLUMNS, 25)]),
+            # Drawn when the tab is first opened (callbacks.overview.show_charts): the charts' library
+            # (330 KB) is not part of the page's first load.
+            ("charts", "Biểu đồ", html.Div(id=f"{PAGE}-charts")),
+            ("sections", "Theo nhóm nhiệm vụ", [
+                html.P("Bấm vào một con số để xem các nhiệm vụ được đếm.", className="small text-muted"),
+                grid(f"{PAGE}-sections", [{"field": "name", "headerName": "Nhóm nhiệm vụ", "flex": 2,
+                                           "minWidth": 200}, *COUNT_COLUMNS])]),
+            ("overdue", "Quá hạn", [html.P(id=f"{PAGE}-overdue-note", className="small text-muted"),
+                                    grid(f"{PAGE}-overdue", BOARD_COLUMNS, 25)]),
+            ("compliance", "Nộp báo cáo kỳ", [html.P(id=f"{PAGE}-compliance-note", className="small text-muted"),
+                                              grid(f"{PAGE}-compliance", [], 25)]),
+        ], active="agencies", class_name="mb-3"),
         _closing(),
     ])
 
@@ -147,28 +143,20 @@ def _closing() -> dbc.Card:
         dbc.Button("Mở lại kỳ", id=f"{PAGE}-reopen-open", color="secondary", outline=True, className="mb-2",
                    style=HIDDEN),
         grid(f"{PAGE}-closed", CLOSED_COLUMNS, 10),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Chốt số liệu?", className="h6 mb-0")),
-            dbc.ModalBody(id=f"{PAGE}-close-body"),
-            dbc.ModalFooter([
-                dbc.Button("Hủy", id=f"{PAGE}-close-cancel", color="secondary", outline=True),
-                dbc.Button("Chốt số liệu", id=f"{PAGE}-close-confirm", color="primary"),
-            ]),
-        ], id=f"{PAGE}-close-modal", is_open=False),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle("Mở lại kỳ đã chốt?", className="h6 mb-0")),
-            dbc.ModalBody([
-                html.P("Sau khi mở lại, các đơn vị cập nhật được nội dung trong kỳ; số đã chốt được lưu lại trong "
-                       "danh sách. Ghi rõ lý do.", className="small"),
-                dbc.Label("Lý do mở lại", html_for=f"{PAGE}-reopen-reason"),
-                dbc.Textarea(id=f"{PAGE}-reopen-reason", rows=3, maxLength=2000),
-                html.Div(id=f"{PAGE}-reopen-alert", className="mt-2"),
-            ]),
-            dbc.ModalFooter([
-                dbc.Button("Hủy", id=f"{PAGE}-reopen-cancel", color="secondary", outline=True),
-                dbc.Button("Mở lại kỳ", id=f"{PAGE}-reopen-confirm", color="danger"),
-            ]),
-        ], id=f"{PAGE}-reopen-modal", is_open=False),
+        dialog(f"{PAGE}-close-modal", "Chốt số liệu?", html.Div(id=f"{PAGE}-close-body"), [
+            dbc.Button("Hủy", id=f"{PAGE}-close-cancel", color="secondary", outline=True),
+            dbc.Button("Chốt số liệu", id=f"{PAGE}-close-confirm", color="primary"),
+        ]),
+        dialog(f"{PAGE}-reopen-modal", "Mở lại kỳ đã chốt?", [
+            html.P("Sau khi mở lại, các đơn vị cập nhật được nội dung trong kỳ; số đã chốt được lưu lại trong "
+                   "danh sách. Ghi rõ lý do.", className="small"),
+            dbc.Label("Lý do mở lại", html_for=f"{PAGE}-reopen-reason"),
+            dbc.Textarea(id=f"{PAGE}-reopen-reason", rows=3, maxLength=2000),
+            html.Div(id=f"{PAGE}-reopen-alert", className="mt-2"),
+        ], [
+            dbc.Button("Hủy", id=f"{PAGE}-reopen-cancel", color="secondary", outline=True),
+            dbc.Button("Mở lại kỳ", id=f"{PAGE}-reopen-confirm", color="danger"),
+        ]),
     ]), id=f"{PAGE}-closing")
 
 
@@ -198,6 +186,15 @@ def tiles(counts: dict[str, int], total: int, scope: str, spec: list[tuple[str, 
             className="w-100 text-start"), xs=6, md=3, lg=True)
         for key, label, color in spec
     ]
+
+
+def charts() -> dbc.Row:
+    """The charts' places; their callbacks fill them (the completion line after the others)."""
+    return dbc.Row([
+        dbc.Col(dcc.Graph(id=f"{PAGE}-by-section", config={"displaylogo": False}), lg=6),
+        dbc.Col(dcc.Graph(id=f"{PAGE}-trend", config={"displaylogo": False}), lg=4),
+        dbc.Col(dcc.Graph(id=f"{PAGE}-donut", config={"displaylogo": False}), lg=2),
+    ], className="g-2")
 
 
 def compliance_columns(periods: list[tuple[str, str]]) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.controls import alert, history_table
+from layouts.controls import alert, dialog, history_table, tabs
 from layouts.grid import GRID_LOCALE, grid, phone_columns
 from services.common.inputs import MAX_TEXT_LENGTH
 from services.plans.statuses import STATUS_LABELS
@@ -152,47 +152,43 @@ def _form() -> dbc.Modal:
             dbc.FormFeedback(id=f"{field_id(name)}-feedback", type="invalid"),
         ], className="mb-3")
 
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(id=f"{FORM}-title", className="h6 mb-0")),
-        dbc.ModalBody([
-            html.Div(id=f"{FORM}-task", className="small mb-3"),
-            html.Div(id=f"{FORM}-alert"),
-            dbc.Row([
-                dbc.Col([
-                    dbc.Label("Tình trạng", html_for=field_id("status")),
-                    dbc.Select(id=field_id("status"), options=[
-                        {"label": label, "value": status.value} for status, label in STATUS_LABELS.items()]),
-                    dbc.FormFeedback(id=f"{field_id('status')}-feedback", type="invalid"),
-                ], xs=12, sm=5, className="mb-3"),
-                dbc.Col([
-                    dbc.Label("Tiến độ (%)", html_for=field_id("progress")),
-                    dbc.Input(id=field_id("progress"), type="number", min=0, max=100, step=1, inputMode="numeric"),
-                    dbc.FormFeedback(id=f"{field_id('progress')}-feedback", type="invalid"),
-                ], xs=6, sm=3, className="mb-3"),
-                dbc.Col([
-                    dbc.Label("Ngày hoàn thành", html_for=field_id("completed_on")),
-                    # Filled in with today when the status becomes "Đã hoàn thành", so the date saved is seen.
-                    dbc.Input(id=field_id("completed_on"), placeholder="dd/mm/yyyy", maxLength=10, inputMode="numeric"),
-                    dbc.FormFeedback(id=f"{field_id('completed_on')}-feedback", type="invalid"),
-                ], xs=6, sm=4, className="mb-3"),
-            ]),
-            text_area("result", "Kết quả/Sản phẩm (văn bản chứng minh: số, ngày)", 3,
-                      "Ví dụ: Quyết định số 788/QĐ-UBND ngày 15/04/2026"),
-            text_area("delay_reason", "Lý do chưa hoàn thành hoặc triển khai chậm", 2),
-            text_area("note", "Ghi chú", 2),
-            dbc.Accordion([
-                dbc.AccordionItem(html.Div(id=f"{FORM}-history"), title="Lịch sử thay đổi"),
-            ], start_collapsed=True, id=f"{FORM}-history-box"),
-            dcc.Store(id=f"{FORM}-assignment"),
-            dcc.Store(id=f"{FORM}-version"),
-            dcc.Store(id=f"{FORM}-loaded"),
-            dcc.Store(id=f"{FORM}-rules"),  # form_rules: required fields per status, today's date
+    return dialog(f"{FORM}-modal", None, [
+        html.Div(id=f"{FORM}-task", className="small mb-3"),
+        html.Div(id=f"{FORM}-alert"),
+        dbc.Row([
+            dbc.Col([
+                dbc.Label("Tình trạng", html_for=field_id("status")),
+                dbc.Select(id=field_id("status"), options=[
+                    {"label": label, "value": status.value} for status, label in STATUS_LABELS.items()]),
+                dbc.FormFeedback(id=f"{field_id('status')}-feedback", type="invalid"),
+            ], xs=12, sm=5, className="mb-3"),
+            dbc.Col([
+                dbc.Label("Tiến độ (%)", html_for=field_id("progress")),
+                dbc.Input(id=field_id("progress"), type="number", min=0, max=100, step=1, inputMode="numeric"),
+                dbc.FormFeedback(id=f"{field_id('progress')}-feedback", type="invalid"),
+            ], xs=6, sm=3, className="mb-3"),
+            dbc.Col([
+                dbc.Label("Ngày hoàn thành", html_for=field_id("completed_on")),
+                # Filled in with today when the status becomes "Đã hoàn thành", so the date saved is seen.
+                dbc.Input(id=field_id("completed_on"), placeholder="dd/mm/yyyy", maxLength=10, inputMode="numeric"),
+                dbc.FormFeedback(id=f"{field_id('completed_on')}-feedback", type="invalid"),
+            ], xs=6, sm=4, className="mb-3"),
         ]),
-        dbc.ModalFooter([
-            dbc.Button("Đóng", id=f"{FORM}-close", color="secondary", outline=True),
-            dbc.Button("Lưu", id=f"{FORM}-save", color="primary"),
-        ]),
-    ], id=f"{FORM}-modal", size="lg", fullscreen="md-down", scrollable=True, is_open=False)
+        text_area("result", "Kết quả/Sản phẩm (văn bản chứng minh: số, ngày)", 3,
+                  "Ví dụ: Quyết định số 788/QĐ-UBND ngày 15/04/2026"),
+        text_area("delay_reason", "Lý do chưa hoàn thành hoặc triển khai chậm", 2),
+        text_area("note", "Ghi chú", 2),
+        dbc.Accordion([
+            dbc.AccordionItem(html.Div(id=f"{FORM}-history"), title="Lịch sử thay đổi"),
+        ], start_collapsed=True, id=f"{FORM}-history-box"),
+        dcc.Store(id=f"{FORM}-assignment"),
+        dcc.Store(id=f"{FORM}-version"),
+        dcc.Store(id=f"{FORM}-loaded"),
+        dcc.Store(id=f"{FORM}-rules"),  # form_rules: required fields per status, today's date
+    ], [
+        dbc.Button("Đóng", id=f"{FORM}-close", color="secondary", outline=True),
+        dbc.Button("Lưu", id=f"{FORM}-save", color="primary"),
+    ], title_id=f"{FORM}-title", size="lg", fullscreen="md-down", scrollable=True)
 
 
 def layout(**_kwargs) -> html.Div:
@@ -214,8 +210,8 @@ def layout(**_kwargs) -> html.Div:
         # In the page, not over it: it covers no row and no form, and stays until the next message.
         dbc.Toast(id=f"{PAGE}-toast", is_open=False, dismissable=True, header="Thông báo",
                   className="cds-inline-toast mb-2"),
-        dbc.Tabs([
-            dbc.Tab([
+        tabs(f"{PAGE}-tabs", [
+            ("lead", "Nhiệm vụ chủ trì", [
                 _filters(),
                 html.Div([
                     html.Div(id=f"{PAGE}-count", className="small text-muted me-auto"),
@@ -229,13 +225,13 @@ def layout(**_kwargs) -> html.Div:
                                    "isRowSelectable": {"function": "params.data.selectable === true"}},
                      selectionColumnDef={"width": 40, "minWidth": 40, "maxWidth": 40, "resizable": False,
                                          "suppressHeaderMenuButton": True}),
-            ], label="Nhiệm vụ chủ trì", tab_id="lead", className="pt-2"),
-            dbc.Tab([
+            ]),
+            ("coordinated", "Nhiệm vụ phối hợp", [
                 html.P("Các nhiệm vụ đơn vị phối hợp thực hiện (chỉ xem), kèm tình trạng do cơ quan chủ trì "
                        "cập nhật.", className="small text-muted"),
                 grid(f"{PAGE}-coordinated", COORDINATED_COLUMNS, 25),
-            ], label="Nhiệm vụ phối hợp", tab_id="coordinated", className="pt-2"),
-        ], id=f"{PAGE}-tabs", active_tab="lead", className="cds-compact-tabs"),
+            ]),
+        ], active="lead", class_name="cds-compact-tabs"),
         dbc.Card(dbc.CardBody([
             html.H2("Báo cáo kỳ", className="h6"),
             html.Div(id=f"{PAGE}-submitted", className="small text-muted"),
@@ -248,14 +244,10 @@ def layout(**_kwargs) -> html.Div:
 
 def _submit_dialog() -> dbc.Modal:
     """"Nộp báo cáo kỳ" asks first, saying how many tasks are still not updated this period."""
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle("Nộp báo cáo kỳ?", className="h6 mb-0", id=f"{PAGE}-report-title")),
-        dbc.ModalBody(id=f"{PAGE}-report-question"),
-        dbc.ModalFooter([
-            dbc.Button("Quay lại cập nhật", id=f"{PAGE}-report-cancel", color="secondary", outline=True),
-            dbc.Button("Nộp báo cáo", id=f"{PAGE}-report-submit", color="success", disabled=True),
-        ]),
-    ], id=f"{PAGE}-report-modal", is_open=False, labelledby=f"{PAGE}-report-title")
+    return dialog(f"{PAGE}-report-modal", "Nộp báo cáo kỳ?", html.Div(id=f"{PAGE}-report-question"), [
+        dbc.Button("Quay lại cập nhật", id=f"{PAGE}-report-cancel", color="secondary", outline=True),
+        dbc.Button("Nộp báo cáo", id=f"{PAGE}-report-submit", color="success", disabled=True),
+    ], title_id=f"{PAGE}-report-title")
 
 
 def section_options(sections: list[tuple[int, str]]) -> list[dict]:

@@ -307,9 +307,10 @@ def test_own_password_change_ends_the_users_other_sessions(app):
 def test_grid_searches_without_diacritics_and_shows_the_last_login(app, demo_db):
     dash = logged_in(app, "tgv")
     response_of(create(dash, demo_db))
-    rows = response_of(dash.call("accounts-search.value", "nguyen van a",
-                                 {"accounts-province": province_id(demo_db)}))["accounts-grid"]["rowData"]
+    found = response_of(dash.call("accounts-search.value", "nguyen van a", {"accounts-province": province_id(demo_db)}))
+    rows = found["accounts-grid"]["rowData"]
     assert [r["username"] for r in rows] == ["yte.nguyenvana"]
+    assert found["accounts-count"]["children"] == "1 tài khoản. Chọn một dòng rồi bấm thao tác."
     assert rows[0]["last_login"] == "Chưa đăng nhập" and rows[0]["state"] == "Chờ đổi mật khẩu tạm"
     everyone = response_of(dash.call("accounts-search.value", "", {"accounts-province": province_id(demo_db)}))
     tgv = next(r for r in everyone["accounts-grid"]["rowData"] if r["username"] == "tgv")

@@ -95,6 +95,7 @@ def test_the_directory_lists_kind_aliases_groups_members_and_accounts(app, demo_
     dash = logged_in(app, "tgv")
     answer = response_of(dash.call("agencies-province.value", province(demo_db), output="grid"))
     rows = {r["name"]: r for r in answer["agencies-grid"]["rowData"]}
+    assert answer["agencies-count"]["children"] == f"{len(rows)} cơ quan, đơn vị."  # before the grid's library
     science = rows["Sở Khoa học và Công nghệ"]
     assert (science["kind_label"], science["groups"], science["accounts"]) == ("Sở, ban, ngành", "Các sở, ngành", 1)
     assert "Sở KH&CN" in science["aliases"]

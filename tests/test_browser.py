@@ -120,6 +120,7 @@ def test_no_horizontal_scroll_on_a_phone_or_an_office_screen(live_server, browse
         open_task(page, "4")
     elif path == "/tong-hop":
         page.wait_for_selector("#overview-agencies .ag-row", timeout=20000)
+        page.click("#overview-tabs-tab-charts")
         page.wait_for_selector("#overview-donut .main-svg", timeout=20000)
     elif path == "/qua-han":  # cards on a phone (issue 15), the grid on an office screen
         page.wait_for_selector("#overdue-cards .cds-card" if width < 768 else "#overdue-board .ag-row", timeout=20000)
@@ -204,7 +205,7 @@ def test_leader_selects_quarter_two_and_the_counts_and_overdue_list_follow(live_
     page.click("#overview-plan-count-overdue")
     page.wait_for_selector(f"#overview-drill-title:has-text('Quá hạn — toàn kế hoạch (tính đến Quý II/2026): {q2.overdue}')",
                            timeout=10000)
-    page.click(".overview-tab-overdue")
+    page.click("#overview-tabs-tab-overdue")
     page.wait_for_selector(f"#overview-overdue-note:has-text('{late_parts} phần việc quá hạn tính đến 30/06/2026')",
                            timeout=10000)
     page.close()

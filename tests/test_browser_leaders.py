@@ -103,7 +103,6 @@ def test_every_count_clicks_through_and_the_list_opens_the_task(live_server, bro
     # The agency ranking: the lowest on-time rate first, blanks last, whole headers.
     page.click("a.nav-link:has-text('Tổng hợp')")
     page.wait_for_selector("#overview-agencies .ag-row", timeout=20000)
-    page.wait_for_selector("#overview-donut .legend", timeout=20000)
     rates = page.evaluate("""() => [...document.querySelectorAll('#overview-agencies .ag-center-cols-container .ag-row')]
         .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
         .map(r => r.querySelector("[col-id='on_time_rate']").innerText)""")
@@ -113,6 +112,8 @@ def test_every_count_clicks_through_and_the_list_opens_the_task(live_server, bro
     cut = page.evaluate("""() => [...document.querySelectorAll('#overview-agencies .ag-header-cell-text')]
         .filter(h => h.scrollWidth > h.clientWidth || h.scrollHeight > h.clientHeight + 1).map(h => h.innerText)""")
     assert cut == []
+    page.click("#overview-tabs-tab-charts")  # drawn when first opened
+    page.wait_for_selector("#overview-donut .legend", timeout=20000)
     legend = page.evaluate("document.querySelector('#overview-donut .legend').textContent")
     assert all(label in legend for label in ("Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện"))
     assert page.locator("#overview-parts-note").is_visible()

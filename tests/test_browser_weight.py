@@ -11,9 +11,6 @@ from services.plans.demo import DEMO_ACCOUNT_BY_ROLE
 pytestmark = pytest.mark.browser
 
 LIMIT = 1_000_000  # bytes on the wire, headers included
-# Pages over the limit until issue 15's second phase reworks them (files of another branch): each must
-# still fail, so the mark comes off when it no longer does.
-PHASE_2 = {"overview": "plotly (330 KB) and the grid (490 KB) on one page: overview.py's charts and grids"}
 
 
 def cases():
@@ -21,10 +18,7 @@ def cases():
     for registered in PAGES:
         for role in ("agency", "secretariat"):
             if role in registered.roles:
-                marks = [pytest.mark.xfail(strict=True, reason=PHASE_2[registered.name])] \
-                    if registered.name in PHASE_2 else []
-                yield pytest.param(registered, role, NUMBERS.get(registered.name), marks=marks,
-                                   id=f"{registered.name}-{role}")
+                yield pytest.param(registered, role, NUMBERS.get(registered.name), id=f"{registered.name}-{role}")
 
 
 @pytest.fixture(scope="module")

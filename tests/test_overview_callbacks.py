@@ -36,6 +36,8 @@ CALLS = {
     "period options": lambda dash: dash.call("overview-kind.value", "quarter", output="overview-period.options"),
     "overview": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-sentence"),
     "trend": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-trend"),
+    "charts tab": lambda dash: dash.call("overview-tabs-tab-charts.n_clicks", 1),
+    "charts": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-donut"),
     "indicator bands": lambda dash: dash.call(LOAD, "2026-Q2", QUARTER_2, output="overview-indicator-bands"),
     "drill": lambda dash: dash.post(drill_payload(dash, "plan", "overdue")),
     "export": lambda dash: dash.call("overview-export.n_clicks", 1, {"overview-kind": "quarter",
@@ -78,6 +80,18 @@ def test_overview_answers_in_the_reports_words(app, demo_db):
     assert len(body["overview-overdue"]["rowData"]) == late_parts
     assert len(body["overview-agencies"]["rowData"]) == 23
     assert [p["headerName"] for p in body["overview-compliance"]["columnDefs"]][1] == "Tháng 1/2026"
+
+
+def test_the_charts_are_drawn_when_their_tab_opens_from_the_numbers_content(app, demo_db):
+    leader = logged_in(app, "lanhdao")
+    assert leader.call("overview-tabs-tab-charts.n_clicks", None).status_code == 204  # not opened: nothing
+    places = json.dumps(response_of(leader.call("overview-tabs-tab-charts.n_clicks", 1))["overview-charts"])
+    assert all(f'"overview-{name}"' in places for name in ("by-section", "trend", "donut"))
+    body = response_of(leader.call(LOAD, "2026-Q2", QUARTER_2, output="overview-donut"))
+    assert body["overview-donut"]["figure"]["data"][0]["values"] == [0, 0, 92]
+    bars = body["overview-by-section"]["figure"]["data"]
+    assert [bar["name"] for bar in bars] == ["Đã hoàn thành", "Đang thực hiện", "Chưa thực hiện"]
+    assert sum(bars[2]["y"]) == 92
 
 
 def test_trend_line_counts_from_the_history(app, demo_db):

@@ -34,6 +34,22 @@ def test_the_grid_library_is_named_not_loaded_on_every_page(client, auth):
     assert client.get(bundle.group(1)).status_code == 200 and "/assets/lazyGrid.js" in html
 
 
+def test_a_page_with_a_grid_fetches_the_library_at_once_and_no_page_names_dash_table(client, auth):
+    """Preloaded beside Dash's scripts, at low priority (the page's first figures go first), on a page
+    whose layout holds a grid, and only there."""
+    auth.login("tgv")
+    preload = re.compile(r'<link rel="preload" as="script" href="([^"]+)" fetchpriority="low">')
+    preloads = {path: preload.findall(client.get(path).get_data(as_text=True))
+                for path in ("/", "/nhiem-vu", "/co-quan", "/chi-tieu/chi-tiet", "/tong-hop")}
+    assert preloads["/"] == preloads["/chi-tieu/chi-tiet"] == []
+    for path in ("/nhiem-vu", "/co-quan", "/tong-hop"):
+        bundle, chunk = preloads[path]
+        assert re.fullmatch(r"/_dash-component-suites/dash_ag_grid/dash_ag_grid\.v[^/]+\.min\.js", bundle)
+        assert chunk == "/_dash-component-suites/dash_ag_grid/async-community.js"
+        assert client.get(bundle).status_code == client.get(chunk).status_code == 200
+    assert all("dash_table" not in resource for resource in page_resources(client))
+
+
 def test_the_page_says_it_is_vietnamese(client, auth):
     assert client.get("/login").get_data(as_text=True).count('<html lang="vi">') == 1
     auth.login("so-khcn")
