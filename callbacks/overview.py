@@ -180,10 +180,10 @@ def show_charts(actor: Actor, db: Database, opened):
 
 def load_charts(actor: Actor, db: Database, kind, period_key, day, _refresh, search):
     """Returns (status by section, donut) for the selection, from the same content as the numbers."""
-    chosen(kind, period_key, day)
     now_day = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
+        chosen(kind, period_key, day, plan)
 
         def figures():
             content, _ = _content(session, plan, kind, period_key, day, now_day)
