@@ -20,6 +20,7 @@ import callbacks
 from layouts import shell
 from layouts.pages import PAGES
 from models import Database
+from web.answers import init_answers
 from web.auth import init_auth
 from web.cli import register_cli
 from web.errors import init_errors
@@ -133,6 +134,7 @@ def create_app(config: Mapping | None = None) -> Dash:
     callbacks.register(app)
     init_static(app)
     init_headers(app)
+    init_answers()
     return app
 
 

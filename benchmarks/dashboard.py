@@ -27,13 +27,14 @@ from sqlalchemy import Date, DateTime, bindparam, event, func, select, text
 import services.accounts.users
 from app import create_app
 from benchmarks.save_roundtrip import fresh_database
-from models import Assignment, ChangeLog, Database, Indicator, Plan, User
+from models import Agency, Assignment, ChangeLog, Database, Indicator, Plan, User
 from services.common import schema
 from services.common.clock import today
 from services.common.queries import vn_number
 from services.indicators.achievement import parse_reading, parse_target
 from services.indicators.standings import read_standing
-from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.accounts.users import create_user
+from services.plans.synthetic import SYNTHETIC_PASSWORD, SyntheticSummary, make_synthetic
 from services.reporting.periods import parse_period
 from services.reporting.rollup import plan_rollup
 from services.reporting.stored import clear_memo, computed_directly
@@ -203,17 +204,40 @@ def _measure_view(name, action, recorder, baseline, repeat) -> tuple:
     return name, len(statements), warm, cold, bare, minimal
 
 
+def generate(url: str, assignments: int, history: int, indicators: int = 300,
+             accounts: int = 1) -> SyntheticSummary:
+    """A migrated database holding a synthetic province (four leads a task) with `accounts` agency
+    accounts (full-cost password hashes: the load check times logins), statistics refreshed."""
+    db = Database(url)
+    try:
+        schema.upgrade(db)
+        with db.write() as session:
+            synthetic = make_synthetic(session, tasks=assignments // 4,
+                                       agencies=max(assignments // 100, accounts, 4), updates=history * 17 // 10,
+                                       leads_per_task=4, seed=2026, indicators=indicators)
+            plan = session.get(Plan, synthetic.plan_id)
+            agencies = session.scalars(select(Agency).where(Agency.province_id == plan.province_id)
+                                       .order_by(Agency.id).limit(accounts)).all()
+            for agency in agencies[1:]:  # the first has its account already
+                create_user(session, f"dv-load-{agency.id}", "agency", SYNTHETIC_PASSWORD,
+                            full_name=f"Cán bộ {agency.name}", agency=agency)
+        db.analyze()
+    finally:
+        db.dispose()
+    return synthetic
+
+
 def measure(backend: str, url: str, assignments: int, history: int, repeat: int,
             indicators: int = 300) -> tuple[str, list[tuple]]:
-    db = Database(url)
-    schema.upgrade(db)
-    leads = 4
     started = time.perf_counter()
-    with db.write() as session:
-        synthetic = make_synthetic(session, tasks=assignments // leads, agencies=max(assignments // 100, leads),
-                                   updates=history * 17 // 10, leads_per_task=leads, seed=2026,
-                                   indicators=indicators)
-    db.analyze()
+    synthetic = generate(url, assignments, history, indicators)
+    return measure_views(backend, url, synthetic, repeat, time.perf_counter() - started)
+
+
+def measure_views(backend: str, url: str, synthetic: SyntheticSummary, repeat: int,
+                  built_in: float) -> tuple[str, list[tuple]]:
+    """Each view four ways (see the module's docstring) on a database `generate` built."""
+    db = Database(url)
     with db.read() as session:
         history_rows = session.scalar(select(func.count(ChangeLog.id)))
         plan = session.get(Plan, synthetic.plan_id)
@@ -224,7 +248,7 @@ def measure(backend: str, url: str, assignments: int, history: int, repeat: int,
             Assignment.agency_id == agency_id).order_by(Assignment.id)).first()
     scale = (f"{backend}: {vn_number(synthetic.assignments)} phân công, {vn_number(history_rows)} dòng lịch sử, "
              f"{vn_number(synthetic.indicators)} chỉ tiêu với {vn_number(synthetic.indicator_values)} kết quả, "
-             f"tạo trong {time.perf_counter() - started:.0f} s")
+             f"tạo trong {built_in:.0f} s")
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
     engine = app.server.extensions["cds_db"].engine

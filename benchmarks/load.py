@@ -37,12 +37,11 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
+from benchmarks.dashboard import generate
 from benchmarks.save_roundtrip import fresh_database
-from models import Agency, Assignment, ChangeLog, Database, Plan, User
-from services.accounts.users import create_user
-from services.common import schema
+from models import Assignment, ChangeLog, Database, User
 from services.plans.demo import DEMO_PASSWORD
-from services.plans.synthetic import SYNTHETIC_PASSWORD, make_synthetic
+from services.plans.synthetic import SYNTHETIC_PASSWORD
 from tests.dash_client import DashClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,23 +70,9 @@ def load_demo_database(database_url: str) -> None:
 
 
 def load_synthetic_database(database_url: str, assignments: int, users: int) -> str:
-    """A synthetic province of `assignments` assignments (four leads a task, about ten history rows each)
-    with one agency account (full-cost password hash) per simulated user; returns the password."""
-    db = Database(database_url)
-    try:
-        schema.upgrade(db)
-        with db.write() as session:
-            summary = make_synthetic(session, tasks=assignments // 4, agencies=max(assignments // 100, users, 4),
-                                     updates=assignments * 17, leads_per_task=4, seed=17)
-            plan = session.get(Plan, summary.plan_id)
-            agencies = session.scalars(select(Agency).where(Agency.province_id == plan.province_id)
-                                       .order_by(Agency.id).limit(users)).all()
-            for agency in agencies[1:]:  # the first has its account already
-                create_user(session, f"dv-load-{agency.id}", "agency", SYNTHETIC_PASSWORD,
-                            full_name=f"Cán bộ {agency.name}", agency=agency)
-        db.analyze()
-    finally:
-        db.dispose()
+    """A synthetic province of `assignments` assignments (about ten history rows each) with one
+    agency account per simulated user; returns their password."""
+    generate(database_url, assignments, history=assignments * 10, indicators=0, accounts=users)
     return SYNTHETIC_PASSWORD
 
 

@@ -51,7 +51,7 @@ NUMBERS = {
     "indicators": "#indicators-bands",
     "indicator": "#indicator-values, #indicator-title",
     "plans": "#plans-list",
-    "plan_editing": "#plan-edit-count",
+    "plan-edit": "#plan-edit-count",
     "accounts": "#accounts-count",
     "agencies": "#agencies-count",
     "dti": "#dti-levels",

@@ -1,6 +1,8 @@
 """Controls several pages share. Components only."""
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import html
 
@@ -8,6 +10,12 @@ from services.common.queries import vn_number
 
 KINDS = [("week", "Tuần"), ("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"),
          ("date", "Ngày bất kỳ")]
+
+
+def dom_id(component_id: dict) -> str:
+    """A pattern-matching id as Dash writes it into the page (keys sorted, compact JSON): what a label's
+    `html_for` must name, since a dict there would render as "[object Object]"."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
 
 
 def hidden_label(text: str, control_id: str) -> dbc.Label:

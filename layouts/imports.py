@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from layouts.controls import dom_id
 from layouts.grid import grid
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES, MEGABYTE
 
@@ -122,8 +123,8 @@ def mapping_form(fields: list[tuple[str, str, bool]], headers: list[str], chosen
     options = [{"label": "— không có trong tệp —", "value": UNUSED}] + [
         {"label": f"Cột {i + 1}: {header or '(trống)'}", "value": str(i)} for i, header in enumerate(headers)]
     rows = [dbc.Row([
-        dbc.Col(dbc.Label(f"{label}{' *' if required else ''}", html_for={"type": f"{PAGE}-map", "field": name}),
-                xs=12, md=4),
+        dbc.Col(dbc.Label(f"{label}{' *' if required else ''}",
+                          html_for=dom_id({"type": f"{PAGE}-map", "field": name})), xs=12, md=4),
         dbc.Col(dbc.Select(id={"type": f"{PAGE}-map", "field": name}, options=options,
                            value=str(chosen[name]) if name in chosen else UNUSED), xs=12, md=8),
     ], className="g-2 mb-1") for name, label, required in fields]

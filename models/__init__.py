@@ -22,6 +22,7 @@ from models.plan import (
     TaskDeadline,
 )
 from models.reminder import Reminder
+from models.tallies import TaskTally
 from models.throttle import Throttle
 from models.user import ChangeLog, User
 from models.weekly import (
@@ -37,9 +38,10 @@ from models.weekly import (
 
 __all__ = [
     "AgencyIndicator", "AgencyIndicatorTerm", "AgencyIndicatorValue", "AgencyPeriodEntry", "AnnexColumn", "AnnexRow",
-    "AnnexTable", "WeeklyReportNote", "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment", "AssignmentState",
-    "Base", "ChangeLog", "Database", "DtiGroup", "DtiRanking", "DtiScore", "FigureSnapshot", "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan",
-    "Province", "Reminder", "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "Throttle",
+    "AnnexTable", "WeeklyReportNote", "Agency", "AgencyAlias", "AgencyEvent", "AgencyMembership", "Assignment",
+    "AssignmentState", "Base", "ChangeLog", "Database", "DtiGroup", "DtiRanking", "DtiScore", "FigureSnapshot",
+    "FigureVersion", "Indicator", "IndicatorAgency", "IndicatorValue", "PeriodClose", "Plan", "Province", "Reminder",
+    "ReportSnapshot", "ReportSubmission", "Section", "Task", "TaskCoordinator", "TaskDeadline", "TaskTally", "Throttle",
     "User",
 ]
 

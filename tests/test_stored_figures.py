@@ -1,7 +1,7 @@
-"""Stored figures (issue 17): past days' snapshots and today's memo give exactly the figures computed
-from the tables, whatever changes land in between — saves today, back-dated imports, extensions,
-withdrawals, lead changes, reviews, target values — on both databases; the counter and the
-snapshots are kept by the unit of work, not by each writer."""
+"""Stored figures (issue 17): past days' snapshots, today's memo and the task tallies give exactly
+the figures computed from the tables, whatever changes land in between — saves today, back-dated
+imports, extensions, withdrawals, lead changes, reviews, target values — on both databases; the
+counter, the snapshots and the tallies are kept by the unit of work, not by each writer."""
 from __future__ import annotations
 
 import os

@@ -28,16 +28,16 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from models import Agency, Assignment, AssignmentState, Plan, Section, Task, TaskDeadline
+from models import Agency, Assignment, AssignmentState, Plan, Section, Task, TaskDeadline, TaskTally
 from models.figures import TASKS
 from services.common.clock import today
 from services.plans.deadlines import DeadlineKind, quarter_end
 from services.plans.statuses import STATUS_LABELS, Status
-from services.reporting.stored import Codec, stored
+from services.reporting.stored import Codec, store_applies, stored
 
 GROUPINGS = ("plan", "section", "agency")
 COUNT_KEYS = ("total", "done", "done_on_time", "done_late", "in_progress", "not_started",
@@ -192,8 +192,49 @@ def _assignment_states(plan: Plan, as_of: date | None, assignment_ids: list[int]
     )
 
 
+def _done_part(status, review_state):
+    """A part is done when reported done and not returned by the secretariat."""
+    return and_(status == Status.DONE.value, review_state.not_in(NOT_DONE_REVIEWS))
+
+
 def _is_done(states):
-    return and_(states.c.status == Status.DONE.value, states.c.review_state.not_in(NOT_DONE_REVIEWS))
+    return _done_part(states.c.status, states.c.review_state)
+
+
+def _earlier(first, second):
+    return case((first < second, first), else_=second)
+
+
+def tally_query(day: date, *, plan_id: int | None = None, roots: list[int] | None = None) -> Select:
+    """Rows of `task_tallies` (models.tallies) for a plan's top-level tasks or some of them: each
+    one's parts in force on `day` grouped as `_task_units` groups the live state, and the next day
+    a task of it is added or withdrawn, or a lead of it ends (date.max: none), from which on the
+    grouping must be done again."""
+    in_force = and_(task_in_force(day), assignment_in_force(day))
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((and_(in_force, condition), 1), else_=0)), 0)
+
+    def next_after(column):
+        return func.coalesce(func.min(case((column > day, column))), literal(date.max, Date))
+
+    query = (
+        select(Task.root_id, Task.plan_id, count_if(literal(True)), count_if(_done_part(Assignment.status,
+                                                                                        Assignment.review_state)),
+               count_if(Assignment.status == Status.NOT_STARTED.value),
+               func.max(case((in_force, Assignment.completed_on))), func.max(case((in_force, Assignment.updated_at))),
+               literal(day, Date),
+               _earlier(_earlier(next_after(Task.added_on), next_after(Task.withdrawn_on)),
+                        next_after(Assignment.ended_on)))
+        .join(Task, Task.id == Assignment.task_id)
+        .where(Task.root_id.is_not(None))
+        .group_by(Task.root_id, Task.plan_id)
+    )
+    if plan_id is not None:
+        query = query.where(Task.plan_id == plan_id)
+    if roots is not None:
+        query = query.where(Task.root_id.in_(roots))
+    return query
 
 
 def _deadline_passed(unit, plan: Plan, as_of: date):
@@ -247,11 +288,12 @@ def _classified_counts(unit, key_columns: list, plan: Plan, as_of: date) -> Sele
     )
 
 
-def _task_units(plan: Plan, as_of: date | None, roots: list[int] | None = None):
+def _task_units(plan: Plan, as_of: date | None, roots: list[int] | None = None, tallied: bool = False):
     """Top-level tasks that count (given `roots`, those of them), with their rolled-up status (the
-    sub-item rule) and dates."""
+    sub-item rule) and dates. `tallied` (the live state only): the parts' grouping read from the
+    tallies kept by each commit (models.tallies), those not valid today grouped afresh."""
     states = _assignment_states(plan, as_of, roots=roots)
-    parts = (
+    grouped = (
         select(
             states.c.root_id,
             func.count(states.c.assignment_id).label("n_parts"),
@@ -261,21 +303,42 @@ def _task_units(plan: Plan, as_of: date | None, roots: list[int] | None = None):
             func.max(states.c.last_update).label("last_update"),
         )
         .group_by(states.c.root_id)
-        .subquery("parts")
-    )
-    rolled = case(
-        (and_(parts.c.n_parts > 0, parts.c.n_done == parts.c.n_parts), Status.DONE.value),
-        (or_(parts.c.n_parts.is_(None), parts.c.n_not_started == parts.c.n_parts), Status.NOT_STARTED.value),
-        else_=Status.IN_PROGRESS.value,
     )
     tasks = tasks_in_force(plan, as_of, roots=roots)
+    if tallied and as_of is None:
+        # Two outer joins, not a union: each task finds its tally by key (PostgreSQL re-ran a union
+        # per task), and the tasks whose tally is stale find their parts grouped afresh.
+        day = today()
+        valid = and_(TaskTally.counted_on <= day, TaskTally.changes_on > day)
+        afresh = grouped.where(states.c.root_id.in_(
+            select(TaskTally.root_id).where(TaskTally.plan_id == plan.id, ~valid))).subquery("afresh")
+        joined = (tasks.outerjoin(TaskTally, and_(TaskTally.root_id == tasks.c.task_id, TaskTally.plan_id == plan.id,
+                                                  valid, TaskTally.parts > 0))
+                  .outerjoin(afresh, afresh.c.root_id == tasks.c.task_id))
+        n_parts, n_done, n_not_started, completed_on, last_update = (
+            func.coalesce(kept, fresh) for kept, fresh in zip(
+                (TaskTally.parts, TaskTally.parts_done, TaskTally.parts_not_started, TaskTally.completed_on,
+                 TaskTally.last_update),
+                (afresh.c.n_parts, afresh.c.n_done, afresh.c.n_not_started, afresh.c.completed_on,
+                 afresh.c.last_update)))
+    else:
+        parts = grouped.subquery("parts")
+        joined = tasks.outerjoin(parts, parts.c.root_id == tasks.c.task_id)
+        n_parts, n_done, n_not_started, completed_on, last_update = (
+            parts.c.n_parts, parts.c.n_done, parts.c.n_not_started, parts.c.completed_on, parts.c.last_update)
+    rolled = case(
+        (and_(n_parts > 0, n_done == n_parts), Status.DONE.value),
+        (or_(n_parts.is_(None), n_not_started == n_parts), Status.NOT_STARTED.value),
+        else_=Status.IN_PROGRESS.value,
+    )
     return (
         select(
             tasks.c.task_id, tasks.c.section_id, rolled.label("status"),
-            func.coalesce(parts.c.n_parts, 0).label("n_parts"), func.coalesce(parts.c.n_done, 0).label("n_done"),
-            parts.c.completed_on, tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text, parts.c.last_update,
+            func.coalesce(n_parts, 0).label("n_parts"), func.coalesce(n_done, 0).label("n_done"),
+            completed_on.label("completed_on"), tasks.c.due_date, tasks.c.kind, tasks.c.deadline_text,
+            last_update.label("last_update"),
         )
-        .outerjoin(parts, parts.c.root_id == tasks.c.task_id)
+        .select_from(joined)
         .where(tasks.c.parent_id.is_(None))
         .subquery("units")
     )
@@ -411,7 +474,8 @@ def task_progress(session: Session, plan: Plan, task_ids: Iterable[int]) -> dict
     Only those tasks' parts are read (an agency's grid labels ~100 rows of a 100 000-part plan)."""
     wanted = list(task_ids)
     # Beyond a screenful, the whole plan in one pass beats a huge IN list (SQLite caps parameters).
-    units = _task_units(plan, None, wanted if len(wanted) <= SCOPED_PROGRESS_LIMIT else None)
+    units = _task_units(plan, None, wanted if len(wanted) <= SCOPED_PROGRESS_LIMIT else None,
+                        tallied=store_applies(session))
     rows = session.execute(select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done)
                            .where(units.c.task_id.in_(wanted)))
     return {r.task_id: TaskProgress(Status(r.status), int(r.n_parts), int(r.n_done)) for r in rows}
@@ -431,7 +495,7 @@ def plan_rollup(session: Session, plan: Plan, as_of: date | None = None,
 
 
 def _plan_rollup(session: Session, plan: Plan, as_of: date | None, due_between: tuple[date, date] | None) -> Counts:
-    units = _task_units(plan, as_of)
+    units = _task_units(plan, as_of, tallied=store_applies(session))
     query = _classified_counts(units, [], plan, as_of or today()).select_from(units)
     if due_between is not None:
         query = query.where(units.c.due_date.between(*due_between))
@@ -444,7 +508,7 @@ def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> l
 
 
 def _section_rollup(session: Session, plan: Plan, as_of: date | None) -> list[GroupCounts]:
-    units = _task_units(plan, as_of)
+    units = _task_units(plan, as_of, tallied=store_applies(session))
     counts = _classified_counts(units, [units.c.section_id], plan, as_of or today()) \
         .select_from(units).group_by(units.c.section_id).subquery("counts")
     rows = session.execute(

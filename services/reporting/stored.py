@@ -76,6 +76,12 @@ def clear_memo() -> None:
         _memo.clear()
 
 
+def store_applies(session: Session) -> bool:
+    """Whether figures may come from what was kept (snapshots, memo, tallies): in a read unit of
+    work, outside `computed_directly()`."""
+    return _enabled.get() and bool(session.info.get(READ_ONLY))
+
+
 def figure_version(session: Session, plan_id: int) -> tuple[int, str]:
     """The plan's change counter as this unit of work first saw it, before any figure (with the
     moment it last moved, which a stored snapshot also checks)."""
@@ -90,7 +96,7 @@ def figure_version(session: Session, plan_id: int) -> tuple[int, str]:
 def stored(session: Session, plan_id: int, day: date | None, today: date, family: str, kind: str,
            compute: Callable[[], T], codec: Codec[T]) -> T:
     """`compute()` (the figures of `day`, None for live), or the same figures kept from before."""
-    if not _enabled.get() or not session.info.get(READ_ONLY):
+    if not store_applies(session):
         return compute()
     version = figure_version(session, plan_id)
     if day is not None and day < today:
