@@ -15,7 +15,7 @@ from callbacks.guard import READ_ANY_ROLE, Policy, browser_callback, guarded_cal
 from callbacks.selector import chosen, linked_plan, province_plan, query, requested_plan
 from layouts import indicators as view
 from layouts.controls import alert, history_table
-from models import Database
+from models import Database, Plan
 from models.base import DatabaseBusy
 from services.accounts.permissions import AGENCY_WRITE_ROLES, Actor, NotAllowed
 from services.common.clock import today
@@ -66,11 +66,11 @@ def _bump(refresh) -> int:
 def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, band, own, narrow, search):
     """Returns (heading, bands, rows, columns, count, section options, reporting rows, reporting note,
     due panel, own switch box style) for the URL's plan."""
-    selection = chosen(kind, period_key, day)
     now = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
-        period = _chosen_period(kind, period_key) or period_containing(
+        selection = chosen(kind, period_key, day, plan)
+        period = _chosen_period(kind, period_key, plan) or period_containing(
             selection.day, CADENCES[plan.reporting_cadence], week_scheme(plan))
         rows = indicator_table(session, actor, plan, selection.day, period)
         previous = band_counts(session, plan, selection.previous_day)
@@ -96,10 +96,11 @@ def load_list(actor: Actor, db: Database, kind, period_key, day, text, section, 
     )
 
 
-def _chosen_period(kind, period_key) -> Period | None:
-    """The period picked in the selector (None for a date): "entered for this period" means it."""
+def _chosen_period(kind, period_key, plan: Plan) -> Period | None:
+    """The period picked in the selector (None for a date), a week as the plan numbers its weeks:
+    "entered for this period" means it."""
     try:
-        return parse_period(period_key) if kind != "date" and isinstance(period_key, str) else None
+        return parse_period(period_key, week_scheme(plan)) if kind != "date" and isinstance(period_key, str) else None
     except InvalidPeriod:
         return None
 

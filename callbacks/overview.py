@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from callbacks import selector
 from callbacks.guard import Policy, browser_callback, guarded_callback, refuse
-from callbacks.selector import chosen, linked_plan, province_plan, query
+from callbacks.selector import NoPeriod, chosen, linked_plan, province_plan, query
 from layouts import home as home_view
 from layouts import indicators as indicator_view
 from layouts import overview as view
@@ -46,7 +46,6 @@ from services.publication.report import marked, report_file
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.dashboard import (
     CATEGORY_LABELS,
-    Selection,
     as_of_for,
     completion_series,
     compliance,
@@ -58,7 +57,7 @@ from services.reporting.dashboard import (
     roots_of,
     tasks_behind,
 )
-from services.reporting.periods import parse_period, period_containing
+from services.reporting.periods import parse_period, period_containing, week_scheme
 from services.reporting.rollup import report_sentence, review_counts
 from services.reporting.stored import remembered
 
@@ -101,11 +100,18 @@ def _overdue_rows(content: ReportContent) -> list[dict]:
 def load_overview(actor: Actor, db: Database, kind, period_key, day, _refresh, search) -> dict:
     """Everything the page shows for the selection, from its report content (published if the
     period is closed); the reporting compliance is always today's. The trend loads on its own."""
-    chosen(kind, period_key, day)
     now_day = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
-        may_close = kind != "date" and plan.archived_at is None and can_publish(actor, plan.province_id)
+        try:
+            chosen(kind, period_key, day, plan)
+        except NoPeriod as exc:
+            if not exc.reason:
+                raise
+            refusal = view.message(exc.reason, "warning", f"{PAGE}-period-message")
+            return {**{name: no_update for name in LOAD_OUTPUTS}, "sentence": refusal}
+        # A day and a week are never closed (services.publication.closing refuses them).
+        may_close = kind not in ("date", "week") and plan.archived_at is None and can_publish(actor, plan.province_id)
         # The whole answer, figures built, is kept until the plan changes (services.reporting.stored).
         return remembered(session, plan.id, now_day, ("overview", kind, period_key, day, may_close),
                           lambda: _overview(session, plan, kind, period_key, day, now_day, may_close))
@@ -174,10 +180,10 @@ def show_charts(actor: Actor, db: Database, opened):
 
 def load_charts(actor: Actor, db: Database, kind, period_key, day, _refresh, search):
     """Returns (status by section, donut) for the selection, from the same content as the numbers."""
-    chosen(kind, period_key, day)
     now_day = today()
     with db.read() as session:
         plan = province_plan(session, actor, search)
+        chosen(kind, period_key, day, plan)
 
         def figures():
             content, _ = _content(session, plan, kind, period_key, day, now_day)
@@ -188,11 +194,10 @@ def load_charts(actor: Actor, db: Database, kind, period_key, day, _refresh, sea
 def load_trend(actor: Actor, db: Database, kind, period_key, day, search):
     """The completion line: the plan at each month end (past ones stored once), so it arrives after
     the numbers. It is counted from today's history, closed period or not."""
-    selection = chosen(kind, period_key, day)
     now_day = today()
-    until = min(selection.day, now_day)
     with db.read() as session:
         plan = province_plan(session, actor, search)
+        until = min(chosen(kind, period_key, day, plan).day, now_day)
         return remembered(session, plan.id, now_day, ("trend", until),
                           lambda: view.trend(completion_series(session, plan, until, now_day)))
 
@@ -202,15 +207,10 @@ def drill_down(actor: Actor, db: Database, _clicks, kind, period_key, day, searc
     clicked = ctx.triggered_id
     if not isinstance(clicked, dict) or not any(_clicks or []):
         raise PreventUpdate
-    selection = chosen(kind, period_key, day)
     category, scope = clicked.get("key"), clicked.get("scope")
     if category not in CATEGORY_LABELS or scope not in {"plan", "quarter"}:
         raise PreventUpdate
-    if scope == "plan":
-        return _drill(actor, db, search, kind, period_key, selection, category, "toàn kế hoạch")
-    quarter = period_containing(min(selection.day, today()), "quarter")
-    return _drill(actor, db, search, kind, period_key, selection, category, f"đến hạn trong {quarter.label}",
-                  due_between=(quarter.start, quarter.end))
+    return _drill(actor, db, search, (kind, period_key, day), category, "toàn kế hoạch", in_quarter=scope == "quarter")
 
 
 def export(actor: Actor, db: Database, _excel, _word, kind, period_key, day, search):
@@ -220,9 +220,10 @@ def export(actor: Actor, db: Database, _excel, _word, kind, period_key, day, sea
     key = _key(kind, period_key, day)
     if fmt is None or not isinstance(key, str):
         raise PreventUpdate
-    chosen(kind, period_key, day)
     with db.read() as session:
-        data, filename = report_file(session, province_plan(session, actor, search), key, today(), fmt)
+        plan = province_plan(session, actor, search)
+        chosen(kind, period_key, day, plan)
+        data, filename = report_file(session, plan, key, today(), fmt)
     return dcc.send_bytes(data, filename)
 
 
@@ -246,14 +247,20 @@ def _published_lines(content: ReportContent, category: str, due_between: tuple[d
             for line in content.tasks_in(category) if kept(line)]
 
 
-def _drill(actor: Actor, db: Database, search, kind, period_key, selection: Selection, category: str, where: str,
-           due_between: tuple[date, date] | None = None, section_id: int | None = None,
-           agency_id: int | None = None) -> tuple:
-    """(title, rows, box style) for the tasks behind one number: a closed period's published tasks
-    (an agency's parts were not published: those are counted again from the history)."""
+def _drill(actor: Actor, db: Database, search, selector_values: tuple, category: str, where: str,
+           in_quarter: bool = False, section_id: int | None = None, agency_id: int | None = None) -> tuple:
+    """(title, rows, box style) for the tasks behind one number (`in_quarter`: of those due in the
+    quarter of the selection): a closed period's published tasks (an agency's parts were not
+    published: those are counted again from the history)."""
+    kind, period_key, day = selector_values
     now_day = today()
+    due_between = None
     with db.read() as session:
         plan = province_plan(session, actor, search)
+        selection = chosen(kind, period_key, day, plan)
+        if in_quarter:
+            quarter = period_containing(min(selection.day, now_day), "quarter")
+            where, due_between = f"đến hạn trong {quarter.label}", (quarter.start, quarter.end)
         published = _published(session, plan, kind, period_key) if agency_id is None else None
         if published:
             codes = {row["id"]: section_parts(row["name"])[0] for row in published.content.sections}
@@ -277,8 +284,8 @@ def click_section(actor: Actor, db: Database, cell, kind, period_key, day, searc
     category = cell.get("colId") if isinstance(cell, dict) else None
     if section_id is None or category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category,
-                  "nhóm nhiệm vụ đã chọn", section_id=section_id)
+    return _drill(actor, db, search, (kind, period_key, day), category, "nhóm nhiệm vụ đã chọn",
+                  section_id=section_id)
 
 
 def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search):
@@ -293,8 +300,8 @@ def click_agency(actor: Actor, db: Database, cell, kind, period_key, day, search
         with db.read() as session:
             linked = linked_plan(province_plan(session, actor, search), search)
         return plan_href(tasks_view.PATH, linked, {tasks_view.AGENCY_PARAMETER: agency_id}), no_update, no_update, no_update
-    return (no_update, *_drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category,
-                               "đơn vị đã chọn", agency_id=agency_id))
+    return (no_update, *_drill(actor, db, search, (kind, period_key, day), category, "đơn vị đã chọn",
+                               agency_id=agency_id))
 
 
 def open_drilled(actor: Actor, db: Database, cell, search):
@@ -323,7 +330,7 @@ def drill_from_link(actor: Actor, db: Database, _options, kind, period_key, day,
     category = query(search).get(home_view.DRILL_PARAMETER)
     if category not in CATEGORY_LABELS:
         raise PreventUpdate
-    return _drill(actor, db, search, kind, period_key, chosen(kind, period_key, day), category, "toàn kế hoạch")
+    return _drill(actor, db, search, (kind, period_key, day), category, "toàn kế hoạch")
 
 
 def _bump(refresh) -> int:
@@ -338,8 +345,10 @@ def close(actor: Actor, db: Database, n_clicks, kind, period_key, search, refres
         return view.message("Chỉ chốt số liệu theo kỳ (tháng, quý, 6 tháng, năm).", "warning"), no_update, False
     try:
         with db.write() as session:
-            done = close_period(session, actor, province_plan(session, actor, search), period_key, when=now())
-            text = f"Đã chốt số liệu {parse_period(done.period).label} (số liệu đến ngày {vn_date(done.day)})."
+            plan = province_plan(session, actor, search)
+            done = close_period(session, actor, plan, period_key, when=now())
+            label = parse_period(done.period, week_scheme(plan)).label
+            text = f"Đã chốt số liệu {label} (số liệu đến ngày {vn_date(done.day)})."
     except (ClosingRefused, PlanArchived, DatabaseBusy) as exc:
         return view.message(str(exc), "warning"), no_update, False
     except NotAllowed as exc:
@@ -356,9 +365,9 @@ def reopen(actor: Actor, db: Database, n_clicks, kind, period_key, reason, searc
         with db.write() as session:
             if kind == "date":
                 raise ClosingRefused("Chọn kỳ đã chốt (tháng, quý, 6 tháng, năm) để mở lại.")
-            done = reopen_period(session, actor, province_plan(session, actor, search), period_key, reason,
-                                 when=now())
-            text = f"Đã mở lại kỳ {parse_period(done.period).label}. Lý do: {done.reopen_reason}"
+            plan = province_plan(session, actor, search)
+            done = reopen_period(session, actor, plan, period_key, reason, when=now())
+            text = f"Đã mở lại kỳ {parse_period(done.period, week_scheme(plan)).label}. Lý do: {done.reopen_reason}"
     except (ClosingRefused, PlanArchived, DatabaseBusy) as exc:
         return no_update, no_update, True, view.message(str(exc), "danger", f"{PAGE}-reopen-message"), no_update
     except NotAllowed as exc:

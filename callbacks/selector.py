@@ -1,5 +1,6 @@
 """What several pages share: the plan the URL names (`?ke-hoach=ID`), checked against the actor's
-province, and the period selector (month, quarter, half-year, year or any date).
+province, and the period selector (week, month, quarter, half-year, year or any date; weeks as the plan
+numbers them).
 
 Every callback that reads a plan takes State("url", "search") and calls `url_plan` or
 `province_plan`: a plan id from the browser is a request like any other.
@@ -19,7 +20,9 @@ from services.common.clock import today
 from services.common.inputs import id_from_text
 from services.plans.catalogue import plan_for
 from services.reporting.dashboard import Selection, periods_of, selection_for
-from services.reporting.periods import InvalidPeriod
+from services.reporting.periods import InvalidPeriod, week_scheme
+
+SELECTOR_KINDS = ("week", "month", "quarter", "half", "year")  # besides "date"
 
 
 def query(search) -> dict[str, str]:
@@ -65,15 +68,25 @@ def linked_plan(plan: Plan | None, search) -> int | None:
     return plan.id if plan is not None and requested_plan(search) is not None else None
 
 
-def chosen(kind, period_key, day) -> Selection:
-    """The selector's choice; no update while it is incomplete or not a valid period."""
+class NoPeriod(PreventUpdate):
+    """The selector names no period of the plan: no update, and `reason` in words when it is not
+    merely incomplete (a forged week, one the plan's numbering lacks such as "2025-W54")."""
+
+    def __init__(self, reason: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def chosen(kind, period_key, day, plan: Plan) -> Selection:
+    """The selector's choice, a week as the plan numbers its weeks (never ISO weeks for a plan
+    whose weeks start on Friday). NoPeriod while it is incomplete or not a valid period."""
     key = day if kind == "date" else period_key
+    if not isinstance(key, str):
+        raise NoPeriod
     try:
-        if isinstance(key, str):
-            return selection_for(key)
-    except InvalidPeriod:
-        pass
-    raise PreventUpdate
+        return selection_for(key, week_scheme(plan))
+    except InvalidPeriod as exc:
+        raise NoPeriod(str(exc)) from None
 
 
 def period_options(actor: Actor, db: Database, kind, search):
@@ -82,9 +95,9 @@ def period_options(actor: Actor, db: Database, kind, search):
         return [], None, {"display": "none"}, {"display": "block"}
     with db.read() as session:
         plan = url_plan(session, actor, search)
-        kind = kind if kind in ("month", "quarter", "half", "year") else "quarter"  # a tuple: any JSON compares
+        kind = kind if kind in SELECTOR_KINDS else "quarter"  # a tuple: any JSON compares
         periods = periods_of(plan, kind, today()) if plan else []
-    options = [{"label": p.label, "value": p.key} for p in periods]
+    options = [{"label": p.choice_label, "value": p.key} for p in periods]
     return options, options[0]["value"] if options else None, {"display": "block"}, {"display": "none"}
 
 

@@ -8,7 +8,8 @@ from dash import html
 
 from services.common.queries import vn_number
 
-KINDS = [("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"), ("date", "Ngày bất kỳ")]
+KINDS = [("week", "Tuần"), ("month", "Tháng"), ("quarter", "Quý"), ("half", "6 tháng"), ("year", "Năm"),
+         ("date", "Ngày bất kỳ")]
 
 
 def dom_id(component_id: dict) -> str:
@@ -23,7 +24,7 @@ def hidden_label(text: str, control_id: str) -> dbc.Label:
 
 
 def period_selector(page: str, kind: str = "quarter") -> list[dbc.Col]:
-    """Kind (month … any date), then the period or the date; callbacks.selector fills the periods."""
+    """Kind (week … any date), then the period or the date; callbacks.selector fills the periods."""
     return [
         dbc.Col([hidden_label("Loại kỳ", f"{page}-kind"),
                  dbc.Select(id=f"{page}-kind", value=kind,

@@ -232,7 +232,8 @@ def test_the_depth_bound_counts_structure_not_brackets_inside_strings(client, au
     ("quarter", "0001-Q1", None), ("year", "0000", None), ("month", "9999-12", None), ("year", "9999", None),
 ])
 def test_an_as_of_day_outside_the_calendar_is_no_server_error(app, demo_db, kind, period, day):
-    """Every callback reading the overview's or the targets' selector, and the value form's period."""
+    """Every callback reading the overview's or the targets' selector, and the value form's period;
+    the overview says in words why it shows nothing."""
     client = logged_in(app, "tgv").client
     chosen = {f"{page}-{name}.value": value for page in ("overview", "indicators")
               for name, value in (("kind", kind), ("period", period), ("date", day))}
@@ -243,8 +244,11 @@ def test_an_as_of_day_outside_the_calendar_is_no_server_error(app, demo_db, kind
     for output, spec in selected:
         response = post(client, body(output, spec, values))
         assert response.status_code in (200, 204), (output[:60], response.get_data(as_text=True)[:300])
-        if response.status_code == 200 and "overview-sentence.children" in output:
-            pytest.fail(f"an overview for {kind} {period or day} was answered")
+        if response.status_code == 200 and "overview-sentence.children" in output:  # the refusal, no figures
+            answer = response.get_json()["response"]
+            assert set(answer) == {"overview-sentence"}, f"an overview for {kind} {period or day} was answered"
+            refusal = answer["overview-sentence"]["children"]["props"]
+            assert refusal["color"] == "warning" and refusal["children"].startswith(("Năm ", "Kỳ "))
 
 
 # ---- Unknown component-suite paths (logged in) ----------------------------------------------------

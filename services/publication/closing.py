@@ -28,7 +28,7 @@ from services.plans.deadlines import parse_date
 from services.publication.content import ReportContent, from_json, gather, to_json
 from services.publication.published import PeriodClosed, closed_message, hold_closes, open_close
 from services.reporting.dashboard import CATEGORY_LABELS, as_of_for
-from services.reporting.periods import InvalidPeriod, Period, parse_period
+from services.reporting.periods import InvalidPeriod, Period, parse_period, week_scheme
 from services.reporting.rollup import COUNT_KEYS, plan_rollup, review_counts
 from services.tasks.history import record_change
 
@@ -55,13 +55,19 @@ class Published:
         return f"Số liệu đã chốt ngày {vn_date(self.closed_at.date())} (người chốt: {self.closed_by})."
 
 
-def _period(period_key: Any) -> Period:
-    """The period a close names: a month, quarter, half-year or year (a key or a label), never a day."""
+def _period(plan: Plan, period_key: Any) -> Period:
+    """The period a close names: a month, quarter, half-year or year (a key or a label), never a day
+    nor a week (a week's figures are the agencies' weekly entries, not a published report)."""
     text = period_key if isinstance(period_key, str) else ""
     try:
-        return parse_period(text)
+        period = parse_period(text, week_scheme(plan))
     except InvalidPeriod as exc:
         refusal = str(exc)
+    else:
+        if period.kind != "week":
+            return period
+        refusal = (f"Không chốt số liệu theo tuần ({period.label}): chỉ chốt theo tháng, quý, 6 tháng hoặc năm; "
+                   "số liệu tuần của các đơn vị xem tại Báo cáo tuần.")
     try:
         a_day = parse_date(text) is not None
     except ValueError:
@@ -97,7 +103,7 @@ def close_period(session: Session, actor: Actor, plan: Plan, period_key: Any, *,
     province's secretariat; PlanArchived for an archived plan."""
     _require_publisher(actor, plan)
     ensure_open(plan)
-    period = _period(period_key)
+    period = _period(plan, period_key)
     if period.start > when.date():
         raise ClosingRefused(f"{period.label} chưa bắt đầu nên chưa chốt số liệu được.")
     _lock(session, plan)
@@ -126,7 +132,7 @@ def reopen_period(session: Session, actor: Actor, plan: Plan, period_key: Any, r
     """Reopen a closed period, with the reason (kept on the close and in the change log)."""
     _require_publisher(actor, plan)
     ensure_open(plan)
-    period = _period(period_key)
+    period = _period(plan, period_key)
     text, problem = clean_text(reason, "Lý do mở lại", MAX_REASON)
     if problem:
         raise ClosingRefused(problem)
@@ -146,7 +152,7 @@ def reopen_period(session: Session, actor: Actor, plan: Plan, period_key: Any, r
 def publication(session: Session, plan: Plan, period_key: Any) -> Published | None:
     """The period's published figures, if it is closed (None for a day or an open period)."""
     try:
-        key = parse_period(period_key).key if isinstance(period_key, str) else None
+        key = parse_period(period_key, week_scheme(plan)).key if isinstance(period_key, str) else None
     except InvalidPeriod:
         key = None
     close = open_close(session, plan.id, key) if key else None

@@ -34,7 +34,14 @@ from services.reporting.dashboard import (
     section_table,
     selection_for,
 )
-from services.reporting.periods import InvalidPeriod, Period, parse_period, period_containing
+from services.reporting.periods import (
+    InvalidPeriod,
+    Period,
+    WeekScheme,
+    parse_period,
+    period_containing,
+    week_scheme,
+)
 from services.reporting.rollup import (
     Counts,
     assignments_counted,
@@ -240,10 +247,11 @@ def gather(session: Session, plan: Plan, period_key: str, today: date, *, lists:
     `lists=False` leaves the per-task and per-target lists empty (tasks, overdue, causes, next
     tasks, targets): the overview of an open period shows the figures and reads its lists live,
     and at 100 000 assignments the lists are most of the cost."""
-    selection = selection_for(period_key)
+    weeks = week_scheme(plan)
+    selection = selection_for(period_key, weeks)
     day = min(selection.day, today)
     as_of = as_of_for(day, today)
-    previous, following = _neighbours(period_key, selection.day)
+    previous, following = _neighbours(period_key, selection.day, weeks)
 
     close = open_close(session, plan.id, previous.key)
     if close is not None:
@@ -291,16 +299,14 @@ def gather(session: Session, plan: Plan, period_key: str, today: date, *, lists:
     )
 
 
-def _neighbours(period_key: str, day: date) -> tuple[Period, Period]:
-    """The periods before and after the one reported on; for a day, the months around its month
-    (selection_for compares a day with the end of the month before)."""
+def _neighbours(period_key: str, day: date, weeks: WeekScheme) -> tuple[Period, Period]:
+    """The periods before and after the one reported on (a week's as the plan numbers them); for a
+    day, the months around its month (selection_for compares a day with the end of the month before)."""
     try:
-        period = parse_period(period_key)
+        period = parse_period(period_key, weeks)
     except InvalidPeriod:  # a day: selection_for has read it
         period = period_containing(day, "month")
-    if period.number * period.months < 12:
-        return period.previous(), Period(period.kind, period.year, period.number + 1)
-    return period.previous(), Period(period.kind, period.year + 1, 1)
+    return period.previous(), period.following()
 
 
 def _tasks(session: Session, plan: Plan, day: date, as_of: date | None) -> tuple[tuple[TaskLine, ...], dict]:

@@ -14,7 +14,7 @@ from services.publication.content import ReportContent, gather
 from services.publication.word_report import render_docx
 from services.publication.workbook import render_xlsx
 from services.reporting.dashboard import selection_for
-from services.reporting.periods import InvalidPeriod, parse_period
+from services.reporting.periods import InvalidPeriod, WeekScheme, parse_period, week_scheme
 
 RENDERERS = {"docx": render_docx, "xlsx": render_xlsx}
 
@@ -23,11 +23,12 @@ class UnknownFormat(ValueError):
     """A file format the report does not come in; the message is for the user."""
 
 
-def canonical_key(period_key: str) -> str:
-    """"2026-Q4" for "2026-q4" or "Quý IV/2026"; a day ("2026-11-15") as given. InvalidPeriod otherwise."""
-    selection_for(period_key)  # validates both kinds
+def canonical_key(period_key: str, weeks: WeekScheme) -> str:
+    """"2026-Q4" for "2026-q4" or "Quý IV/2026"; a day ("2026-11-15") as given; a week numbered as
+    `weeks` (the plan's) says. InvalidPeriod otherwise."""
+    selection_for(period_key, weeks)  # validates both kinds
     try:
-        return parse_period(period_key).key
+        return parse_period(period_key, weeks).key
     except InvalidPeriod:
         return period_key.strip()
 
@@ -35,7 +36,7 @@ def canonical_key(period_key: str) -> str:
 def report_content(session: Session, plan: Plan, period_key: str, today: date) -> ReportContent:
     """What the report says: the stored content of a closed period, marked as published and with
     how the figures counted again today differ, else counted from the history."""
-    key = canonical_key(period_key)
+    key = canonical_key(period_key, week_scheme(plan))
     published = publication(session, plan, key)
     return marked(session, plan, published) if published is not None else gather(session, plan, key, today)
 

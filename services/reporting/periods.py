@@ -152,12 +152,26 @@ class Period:
         """"từ ngày 31/01/2025 đến ngày 06/02/2025", as the weekly report's title prints it."""
         return f"từ ngày {self.start:%d/%m/%Y} đến ngày {self.end:%d/%m/%Y}"
 
+    @cached_property
+    def choice_label(self) -> str:
+        """How a selector lists it: a week with its days, "Tuần 05/2025 (31/01–06/02/2025)"."""
+        if self.kind == "week":
+            return f"{self.label} ({self.start:%d/%m}–{self.end:%d/%m/%Y})"
+        return self.label
+
     def previous(self) -> Period:
         if self.kind == "week":
             return week_containing(self.start - timedelta(days=1), self.weeks)
         if self.number > 1:
             return Period(self.kind, self.year, self.number - 1)
         return Period(self.kind, self.year - 1, 12 // self.months)
+
+    def following(self) -> Period:
+        if self.kind == "week":
+            return week_containing(self.end + timedelta(days=1), self.weeks)
+        if self.number * self.months < 12:
+            return Period(self.kind, self.year, self.number + 1)
+        return Period(self.kind, self.year + 1, 1)
 
     def deadline(self, deadline_day: int) -> date:
         """The report deadline: that day of the period's last month (clamped to the month's end);
