@@ -56,9 +56,13 @@ HEADER = (f"  {'đường đo':<46}{'SQL':>5}{'có lưu ms':>11}{'p95':>8}{'tín
 
 
 def _fingerprint(size: int, users: int) -> str:
-    """What a kept database depends on: its size and accounts, the generator (each copy is then
-    migrated to the schema's head, as a production database would be)."""
-    source = Path(services.plans.synthetic.__file__).read_bytes() + inspect.getsource(generate).encode()
+    """What a kept database depends on: its size and accounts, the generator and the migrations (each
+    copy is then migrated to the schema's head, as a production database would be; but a copy stamped
+    with a revision whose meaning changed, e.g. a branch's migration renumbered at merge, would be
+    taken as up to date without the columns it lacks)."""
+    migrations = sorted((ROOT / "migrations" / "versions").glob("*.py"))
+    source = (Path(services.plans.synthetic.__file__).read_bytes() + inspect.getsource(generate).encode()
+              + b"".join(path.read_bytes() for path in migrations))
     return hashlib.sha256(source + f"{size}:{users}".encode()).hexdigest()[:10]
 
 
