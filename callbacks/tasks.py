@@ -25,7 +25,7 @@ from services.common.queries import agency_name, vn_date
 from services.common.saving import Outcome
 from services.plans.catalogue import PlanArchived
 from services.reporting.periods import parse_period
-from services.reporting.rollup import agency_rollup, report_sentence
+from services.reporting.rollup import agency_rollup, plan_rollup, report_sentence
 from services.tasks.submissions import report_status, submit_report
 from services.tasks.updates import FORM_FIELDS, confirm_unchanged, describe_changes, required_by_status, save_update
 from services.tasks.workspace import (
@@ -94,8 +94,8 @@ LOAD_OUTPUTS = {
 }
 
 
-def _empty_page(message: str, columns: list[dict]) -> dict:
-    return {"heading": message, "report": "", "submitted": "", "open_disabled": True, "submit_disabled": True,
+def _empty_page(message: str, columns: list[dict], report="") -> dict:
+    return {"heading": message, "report": report, "submitted": "", "open_disabled": True, "submit_disabled": True,
             "summary": [], "rows": [], "columns": columns, "sections": view.section_options([]), "coordinated": [],
             "count": ""}
 
@@ -106,14 +106,15 @@ def load_tasks(actor: Actor, db: Database, agency_value, text, status, section, 
     and only those who may write get the rows' checkboxes."""
     columns = view.task_columns(narrow is True)
     agency_id = _agency_for(actor, agency_value)
-    if agency_id is None:
-        return _empty_page("Chọn một đơn vị để xem nhiệm vụ.", columns)
     day = today()
     try:
         with db.read() as session:
             plan = url_plan(session, actor, search)
             if plan is None:
                 return _empty_page("Chưa có kế hoạch nào.", columns)
+            if agency_id is None:  # the plan's standing while nobody is chosen: figures from the first answer
+                return _empty_page("Chọn một đơn vị để xem nhiệm vụ.", columns,
+                                   view.plan_line(report_sentence(plan_rollup(session, plan))))
             rows = agency_rows(session, actor, plan, agency_id, day)
             coordinated = coordinated_rows(session, actor, plan, agency_id)
             report = report_status(session, actor, plan, agency_id, day)

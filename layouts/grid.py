@@ -76,13 +76,15 @@ def grid(grid_id: str, columns: list[dict], page_size: int = 20, **options) -> d
     """An empty grid the callbacks fill; rows carry a string `row_id` (AG Grid's row ids are text).
 
     Enter on a focused row acts as a click on that cell (assets/dashAgGridFunctions.js), so a keyboard
-    opens what a mouse opens."""
+    opens what a mouse opens. Rows do not animate: a filtered-out row would otherwise linger, faded, beside
+    its replacement (two rows with one id for a screen reader, and for the browser tests)."""
     return dag.AgGrid(
         id=grid_id, rowData=[], columnDefs=columns, getRowId="params.data.row_id",
         eventListeners={"cellKeyDown": ["openRowOnKey(params, setGridProps)"]},
         defaultColDef={"sortable": True, "resizable": True, "suppressMovable": True, "autoHeaderHeight": True},
         dashGridOptions={"localeText": GRID_LOCALE, "domLayout": "autoHeight", "pagination": True,
-                         "paginationPageSize": page_size, "paginationPageSizeSelector": False, **options},
+                         "paginationPageSize": page_size, "paginationPageSizeSelector": False,
+                         "animateRows": False, **options},
         style={"width": "100%"},
     )
 

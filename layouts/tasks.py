@@ -273,6 +273,11 @@ def report_line(period_label: str, deadline: str, days_left: int, pending: int, 
     ]
 
 
+def plan_line(sentence: str) -> list:
+    """Above the list while no agency is chosen: where the whole plan stands."""
+    return [html.Strong("Toàn kế hoạch"), f": {sentence}"]
+
+
 def submit_question(period_label: str, pending: int, total: int) -> list:
     """What the confirmation says before the report goes: how many tasks are still not updated."""
     if not pending:

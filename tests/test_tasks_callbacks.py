@@ -86,6 +86,16 @@ def test_other_roles_choose_an_agency_and_only_the_secretariat_writes(app, demo_
     assert form["tasks-form-save"]["disabled"] is (not can_write)
 
 
+@pytest.mark.parametrize("username", ["tgv", "lanhdao"])
+def test_before_an_agency_is_chosen_the_page_shows_where_the_plan_stands(app, demo_db, username):
+    dash = logged_in(app, username)
+    body = response_of(dash.call(LOAD, None, {"tasks-narrow": True}))
+    assert body["tasks-heading"]["children"] == "Chọn một đơn vị để xem nhiệm vụ."
+    assert body["tasks-grid"]["rowData"] == []
+    line = str(body["tasks-report"]["children"])  # the demo plan's 92 tasks, as the home page counts them
+    assert "Toàn kế hoạch" in line and "Đã hoàn thành: 00/92 nhiệm vụ." in line
+
+
 @pytest.mark.parametrize("row_id", ["OTHER", "abc", None, "-1", "999999", {"x": 1}])
 def test_opening_someone_elses_or_a_forged_row_is_refused(app, demo_db, caplog, row_id):
     other = ids(demo_db, "so-khcn", "4")
