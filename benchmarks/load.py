@@ -6,12 +6,13 @@ synthetic province of `--assignments` assignments (about ten history rows each) 
 account per user, then runs simulated users, one thread and one HTTP session each, for a fixed
 time. Each user logs in as an agency account (the demo's 33 shared round-robin, each user with an
 assignment of its own) and repeats: the overview callback, its task list, a save of its assignment
-with a unique note. It
-prints requests, requests per second, errors (non-2xx, exceptions) and p50/p95/p99 per kind, then
+with a unique note, either back to back (--think 0: a saturation run, each user a robot; latency is
+then users / throughput, by Little's law) or pausing like a person after each request (--think S: a
+pause drawn evenly from 0.5 S to 1.5 S). It prints requests, requests per second, errors (non-2xx, exceptions) and p50/p95/p99 per kind, then
 checks that every save acknowledged to a user is in the database's history. The server runs with
 the per-user write limit lifted (WRITE_RATE_LIMIT): this measures the server, not the limiter.
 
-    .venv/bin/python -m benchmarks.load [--users 50] [--seconds 60]
+    .venv/bin/python -m benchmarks.load [--users 50] [--seconds 60] [--think 2]
     .venv/bin/python -m benchmarks.load --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python -m benchmarks.load --assignments 0 100000 --postgres ...   # the demo, then 100 000
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -159,10 +161,17 @@ class Report:
 
 
 class SimulatedUser:
-    def __init__(self, base: str, dash: DashClient, persona: Persona, note_prefix: str, report: Report):
+    def __init__(self, base: str, dash: DashClient, persona: Persona, note_prefix: str, report: Report,
+                 think: float = 0.0, seed: int = 0):
         self.base, self.dash, self.persona, self.report = base, dash, persona, report
         self.note_prefix = note_prefix  # unique to the run and the user: every note saved is unique
         self.http = requests.Session()
+        self.think, self.pauses = think, random.Random(seed)  # seeded: the same run pauses alike
+
+    def pause(self) -> None:
+        """A person reads the answer before the next click: 0.5-1.5 x `think` seconds."""
+        if self.think:
+            time.sleep(self.think * self.pauses.uniform(0.5, 1.5))
 
     def _post(self, kind: str, path: str, **kwargs) -> requests.Response | None:
         start = time.perf_counter()
@@ -199,14 +208,17 @@ class SimulatedUser:
 
     def round(self, number: int) -> None:
         self._callback("overview", self.dash.payload("home-ready.data", True))
+        self.pause()
         self._callback("tasks", self.dash.payload("tasks-agency.value", self.persona.agency_id,
                                                   {"tasks-narrow": False, "tasks-refresh": number}))
+        self.pause()
         note = f"{self.note_prefix} #{number}"
         body = self._callback("save", self.dash.payload("tasks-form-save.n_clicks", number + 1, {
             "tasks-form-assignment": self.persona.assignment_id, "tasks-form-version": self.persona.version,
             "tasks-form-loaded": {}, "tasks-refresh": number, "tasks-form-status": "in_progress",
             "tasks-form-progress": 10 + number % 80, "tasks-form-delay-reason": "Đang chờ kinh phí",
             "tasks-form-note": note}))
+        self.pause()
         if body is None:
             return
         if body.get("tasks-form-modal", {}).get("is_open") is False:
@@ -218,8 +230,10 @@ class SimulatedUser:
                 self.report.refused_saves.append(json.dumps(body.get("tasks-form-alert"), ensure_ascii=False)[:200])
 
 
-def run_load(base: str, database_url: str, users: int, seconds: float, password: str = DEMO_PASSWORD) -> Report:
-    """`users` users for `seconds` (after all have logged in), then the check against the database."""
+def run_load(base: str, database_url: str, users: int, seconds: float, password: str = DEMO_PASSWORD,
+             think: float = 0.0) -> Report:
+    """`users` users for `seconds` (after all have logged in), pausing about `think` seconds after
+    each request (0: none), then the check against the database."""
     cast = personas(database_url, users, password)
     report = Report()
     prefix = f"load-{uuid.uuid4().hex[:8]}"
@@ -227,7 +241,7 @@ def run_load(base: str, database_url: str, users: int, seconds: float, password:
         first.post(f"{base}/login", data={"username": cast[0].username, "password": password}, timeout=60)
         dependencies = first.get(f"{base}/_dash-dependencies", timeout=REQUEST_TIMEOUT).json()
     dash = DashClient(None, dependencies)  # builds payloads only; each user posts with its own session
-    simulated = [SimulatedUser(base, dash, persona, f"{prefix} u{index} {persona.username}", report)
+    simulated = [SimulatedUser(base, dash, persona, f"{prefix} u{index} {persona.username}", report, think, index)
                  for index, persona in enumerate(cast)]
     window: dict[str, float] = {}
     # The clock starts when the last user has logged in (logins are timed apart).
@@ -241,6 +255,7 @@ def run_load(base: str, database_url: str, users: int, seconds: float, password:
         except threading.BrokenBarrierError:
             return
         user.http.close()  # its connection idled at the barrier, maybe past gunicorn's keepalive
+        user.pause()  # people do not click in step: with pauses, each user starts after one
         number = 0
         while logged_in and time.monotonic() < window["end"] and number < MAX_ROUNDS:
             user.round(number)
@@ -272,8 +287,12 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def print_report(label: str, users: int, report: Report, server_log: str) -> None:
-    print(f"\n{label}: {users} người dùng, {report.seconds:.1f} s")
+def pace(think: float) -> str:
+    return f"nghỉ {think:g} s (±50 %) sau mỗi yêu cầu" if think else "không nghỉ (liên tục)"
+
+
+def print_report(label: str, users: int, report: Report, server_log: str, think: float = 0.0) -> None:
+    print(f"\n{label}: {users} người dùng, {pace(think)}, {report.seconds:.1f} s")
     print(f"  yêu cầu: {report.requests}, {report.requests / report.seconds:.1f}/s; "
           f"lỗi: {sum(report.errors.values())} {dict(report.errors) or ''}")
     print(f"  {'loại':<10}{'số':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
@@ -291,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a user pauses after each request (0: none)")
     parser.add_argument("--assignments", type=int, nargs="*", default=[0],
                         help="sizes to run: 0 is the demo, N a synthetic province of N assignments (e.g. 0 100000)")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (a database is created and dropped)")
@@ -311,10 +331,10 @@ def main() -> None:
                         load_demo_database(url)
                     log = Path(workdir) / f"gunicorn-{backend}.log"
                     with gunicorn(url, log, tuple(args.gunicorn.split()), env=UNLIMITED_WRITES, port=args.port) as base:
-                        report = run_load(base, url, args.users, args.seconds, password or DEMO_PASSWORD)
+                        report = run_load(base, url, args.users, args.seconds, password or DEMO_PASSWORD, args.think)
                     label = f"{backend}, {f'{size:,} phân công'.replace(',', '.') if size else 'demo'}"
                     print_report(label + (f", gunicorn {args.gunicorn}" if args.gunicorn else ""), args.users, report,
-                                 log.read_text())
+                                 log.read_text(), args.think)
                     failed |= bool(report.errors) or not report.acknowledged <= report.present
     sys.exit(1 if failed else 0)
 

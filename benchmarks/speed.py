@@ -6,7 +6,9 @@ benchmarks.dashboard four ways (stored figures warm, computed directly, its own 
 minimal SQL) with the ratios, the save's p95, then benchmarks.load's concurrent run (--users
 simulated agency users, each logging in, then opening the overview and the workspace and saving,
 for --seconds) against gunicorn with gunicorn.conf.py: requests/s, p50/p95/p99, errors, and every
-acknowledged save found in the history. The views are measured at the synthetic size only (the
+acknowledged save found in the history. The load runs once per --think pace: 0 is users acting back
+to back (the server's capacity; each user's latency is then users / throughput), 2 is people
+clicking every second or three (faster than anyone fills the update form). The views are measured at the synthetic size only (the
 demo's are a few milliseconds; benchmarks.dashboard --assignments N measures any size).
 
 A province of 100 000 assignments takes minutes to generate, so each database is built once and
@@ -152,6 +154,8 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=100_000, help="the synthetic size (besides the demo)")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, nargs="+", default=[0, 2],
+                        help="paces of the load run: seconds each user pauses after a request (0: none)")
     parser.add_argument("--repeat", type=int, default=15, help="timed calls per view and way")
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server (databases are created there)")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -173,18 +177,20 @@ def main() -> None:
                         scale, rows = measure_views(backend, url, summary, args.repeat, built_in)
                         views.append((scale, rows))
                         print(scale, HEADER, *format_rows(rows), sep="\n", flush=True)
-                    log = Path(workdir) / f"gunicorn-{backend}-{size}.log"
-                    with gunicorn(url, log, tuple(args.gunicorn.split()), env=UNLIMITED_WRITES) as base:
-                        report = run_load(base, url, args.users, args.seconds,
-                                          SYNTHETIC_PASSWORD if size else DEMO_PASSWORD)
-                    label = f"{backend}, {f'{size:,}'.replace(',', '.') if size else 'demo'}"
-                    print_report(label, args.users, report, log.read_text())
-                    columns.append(load_columns(label, report))
-                    failed |= bool(report.errors) or not report.acknowledged <= report.present
+                    for think in args.think:
+                        log = Path(workdir) / f"gunicorn-{backend}-{size}-{think}.log"
+                        with gunicorn(url, log, tuple(args.gunicorn.split()), env=UNLIMITED_WRITES) as base:
+                            report = run_load(base, url, args.users, args.seconds,
+                                              SYNTHETIC_PASSWORD if size else DEMO_PASSWORD, think)
+                        label = f"{backend}, {f'{size:,}'.replace(',', '.') if size else 'demo'}, nghỉ {think:g} s"
+                        print_report(label, args.users, report, log.read_text(), think)
+                        columns.append(load_columns(label, report))
+                        failed |= bool(report.errors) or not report.acknowledged <= report.present
     print("\n==== Tóm tắt (issue 17) " + "=" * 60)
     for scale, rows in views:
         print(scale, HEADER, *format_rows(rows), sep="\n")
-    print(f"\n{args.users} người dùng đồng thời, {args.seconds:.0f} s, gunicorn.conf.py {args.gunicorn}")
+    print(f"\n{args.users} người dùng đồng thời, {args.seconds:.0f} s, gunicorn.conf.py {args.gunicorn}; "
+          f"nghỉ S s: mỗi người dừng 0,5-1,5 × S s sau mỗi yêu cầu")
     print_side_by_side(columns)
     sys.exit(1 if failed else 0)
 

@@ -90,9 +90,13 @@ def _chunks(ids) -> list[list[int]]:
     return [ordered[i:i + CHUNK] for i in range(0, len(ordered), CHUNK)]
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)
 def _recount(session: Session) -> None:
-    """Recompute the noted tallies in the committing transaction, the task rows locked first."""
+    """Recompute the noted tallies in the committing transaction, the task rows locked first.
+
+    Runs before models.figures bumps the plan's counter (insert=True: first in line), so that row,
+    which every save of the plan waits for, is held only for the commit itself (measured under 50
+    users: saves queued on it while the tallies were recounted)."""
     session.flush()
     pending = session.info.pop(_PENDING, None)
     if not pending:

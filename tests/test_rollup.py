@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from models import Assignment, Plan, Task
 from services.plans.importer import PlanSpec, import_plan
-from services.reporting.rollup import plan_rollup, report_sentence, rollup
+from services.common.statements import LIMIT, reused
+from services.reporting.rollup import assignment_situations, plan_rollup, report_sentence, rollup
 from services.tasks.history import apply_assignment_change
 from tests.test_import import write_csv
 
@@ -120,6 +121,34 @@ def test_by_section_and_agency(plan_db):
         agencies = {g.name: g.counts for g in rollup(s, plan, "agency", date(2026, 3, 31))}
         assert agencies["Công an tỉnh"].in_progress == 1 and agencies["Công an tỉnh"].ongoing == 1
         assert sum(c.total for c in agencies.values()) == 1 + 1 + 1 + 1 + 1 + 6 + 1
+
+
+def test_kept_statements_follow_the_plans_settings_and_the_day(plan_db):
+    """The rollups reuse their statements (services.common.statements): a changed "due soon" window
+    or another day must still give that setting's and that day's answer."""
+    db, plan_id = plan_db
+
+    def due_soon(day):
+        with db.read() as s:
+            plan = s.get(Plan, plan_id)
+            first = s.scalar(select(Assignment.id).join(Task).where(Task.plan_id == plan_id, Task.stt == "1"))
+            return assignment_situations(s, plan, assignment_ids=[first], day=day)[first].due_soon
+
+    assert due_soon(date(2026, 3, 20)) is True  # due 31/03, inside the plan's 14 days
+    assert due_soon(date(2026, 3, 10)) is False  # 21 days ahead
+    with db.write() as s:
+        s.get(Plan, plan_id).due_soon_days = 5
+    assert due_soon(date(2026, 3, 20)) is False
+    assert due_soon(date(2026, 3, 28)) is True
+
+
+def test_statements_are_kept_per_key_and_bounded():
+    built = []
+    first = reused(("test-kept", 1), lambda: built.append(1) or object())
+    assert reused(("test-kept", 1), lambda: built.append(2) or object()) is first and built == [1]
+    for n in range(LIMIT):
+        reused(("test-kept-flood", n), object)
+    assert reused(("test-kept", 1), object) is not first  # pushed out by LIMIT newer keys
 
 
 def test_report_sentence_wording():

@@ -23,7 +23,7 @@ Rules (DOMAIN.md), each stated once here (the review's in `awaiting_review` and 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -35,6 +35,7 @@ from sqlalchemy.sql import Select
 from models import Agency, Assignment, AssignmentState, Plan, Section, Task, TaskDeadline, TaskTally
 from models.figures import TASKS
 from services.common.clock import today
+from services.common.statements import plan_key, reused
 from services.plans.deadlines import DeadlineKind, quarter_end
 from services.plans.statuses import STATUS_LABELS, Status
 from services.reporting.stored import Codec, store_applies, stored
@@ -98,6 +99,12 @@ def report_sentence(counts: Counts, noun: str = "nhiệm vụ") -> str:
         (STATUS_LABELS[Status.NOT_STARTED], counts.not_started),
     ]
     return " ".join(f"{label}: {n:02d}/{total:02d} {noun}." for label, n in parts)
+
+
+def _built(name: str, plan: Plan, as_of: date | None, *values, build: Callable[[], Select]) -> Select:
+    """`build()` reused (services.common.statements) while the plan, the as-of day, today and the
+    `values` it depends on stay the same: the rollups' statements cost more to build than to run."""
+    return reused((name, plan_key(plan), as_of, today(), *values), build)
 
 
 def _end_of_day(day: date) -> datetime:
@@ -440,22 +447,25 @@ def assignment_situations(
     """Per assignment, by the same rules as the counts (one agency's, or the given ids): the state
     as of the end of `as_of` (None: the live state, cheaper), judged on `day` (default: as_of or today).
     Given ids, those assignments even if they no longer count (a task withdrawn while its form was open)."""
-    ids = list(assignment_ids) if assignment_ids is not None else None
-    units = _assignment_units(plan, as_of, ids)
+    ids = tuple(assignment_ids) if assignment_ids is not None else None
     day = day or as_of or today()
-    rule = _classification(units, plan, day)
-    situation = case(
-        (rule["late"], Situation.DONE_LATE.value),
-        (rule["done"], Situation.DONE_ON_TIME.value),
-        (rule["ongoing"], Situation.ONGOING.value),
-        (rule["overdue"], Situation.OVERDUE.value),
-        else_=Situation.OPEN.value,
-    )
-    query = select(units.c.assignment_id, situation.label("situation"),
-                   case((_deadline_passed(units, plan, day), True), else_=False).label("passed"),
-                   case((rule["due_soon"], True), else_=False).label("due_soon"))
-    if agency_id is not None:
-        query = query.where(units.c.agency_id == agency_id)
+
+    def build() -> Select:
+        units = _assignment_units(plan, as_of, list(ids) if ids is not None else None)
+        rule = _classification(units, plan, day)
+        situation = case(
+            (rule["late"], Situation.DONE_LATE.value),
+            (rule["done"], Situation.DONE_ON_TIME.value),
+            (rule["ongoing"], Situation.ONGOING.value),
+            (rule["overdue"], Situation.OVERDUE.value),
+            else_=Situation.OPEN.value,
+        )
+        query = select(units.c.assignment_id, situation.label("situation"),
+                       case((_deadline_passed(units, plan, day), True), else_=False).label("passed"),
+                       case((rule["due_soon"], True), else_=False).label("due_soon"))
+        return query if agency_id is None else query.where(units.c.agency_id == agency_id)
+
+    query = _built("assignment_situations", plan, as_of, day, agency_id, ids, build=build)
     return {
         row.assignment_id: AssignmentSituation(Situation(row.situation), bool(row.passed), bool(row.due_soon))
         for row in session.execute(query)
@@ -472,12 +482,17 @@ class TaskProgress:
 def task_progress(session: Session, plan: Plan, task_ids: Iterable[int]) -> dict[int, TaskProgress]:
     """The rolled-up status of top-level tasks, e.g. a group task: 3 of 15 member agencies done.
     Only those tasks' parts are read (an agency's grid labels ~100 rows of a 100 000-part plan)."""
-    wanted = list(task_ids)
-    # Beyond a screenful, the whole plan in one pass beats a huge IN list (SQLite caps parameters).
-    units = _task_units(plan, None, wanted if len(wanted) <= SCOPED_PROGRESS_LIMIT else None,
-                        tallied=store_applies(session))
-    rows = session.execute(select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done)
-                           .where(units.c.task_id.in_(wanted)))
+    wanted = tuple(task_ids)
+    tallied = store_applies(session)
+
+    def build() -> Select:
+        # Beyond a screenful, the whole plan in one pass beats a huge IN list (SQLite caps parameters).
+        units = _task_units(plan, None, list(wanted) if len(wanted) <= SCOPED_PROGRESS_LIMIT else None,
+                            tallied=tallied)
+        return select(units.c.task_id, units.c.status, units.c.n_parts, units.c.n_done) \
+            .where(units.c.task_id.in_(wanted))
+
+    rows = session.execute(_built("task_progress", plan, None, wanted, tallied, build=build))
     return {r.task_id: TaskProgress(Status(r.status), int(r.n_parts), int(r.n_done)) for r in rows}
 
 
@@ -495,11 +510,14 @@ def plan_rollup(session: Session, plan: Plan, as_of: date | None = None,
 
 
 def _plan_rollup(session: Session, plan: Plan, as_of: date | None, due_between: tuple[date, date] | None) -> Counts:
-    units = _task_units(plan, as_of, tallied=store_applies(session))
-    query = _classified_counts(units, [], plan, as_of or today()).select_from(units)
-    if due_between is not None:
-        query = query.where(units.c.due_date.between(*due_between))
-    return _row_counts(session.execute(query).one())
+    tallied = store_applies(session)
+
+    def build() -> Select:
+        units = _task_units(plan, as_of, tallied=tallied)
+        query = _classified_counts(units, [], plan, as_of or today()).select_from(units)
+        return query if due_between is None else query.where(units.c.due_date.between(*due_between))
+
+    return _row_counts(session.execute(_built("plan_rollup", plan, as_of, due_between, tallied, build=build)).one())
 
 
 def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> list[GroupCounts]:
@@ -508,14 +526,16 @@ def section_rollup(session: Session, plan: Plan, as_of: date | None = None) -> l
 
 
 def _section_rollup(session: Session, plan: Plan, as_of: date | None) -> list[GroupCounts]:
-    units = _task_units(plan, as_of, tallied=store_applies(session))
-    counts = _classified_counts(units, [units.c.section_id], plan, as_of or today()) \
-        .select_from(units).group_by(units.c.section_id).subquery("counts")
-    rows = session.execute(
-        select(Section.id, Section.code, Section.title, counts)
-        .join(counts, counts.c.section_id == Section.id)
-        .order_by(Section.position)
-    ).all()
+    tallied = store_applies(session)
+
+    def build() -> Select:
+        units = _task_units(plan, as_of, tallied=tallied)
+        counts = _classified_counts(units, [units.c.section_id], plan, as_of or today()) \
+            .select_from(units).group_by(units.c.section_id).subquery("counts")
+        return (select(Section.id, Section.code, Section.title, counts)
+                .join(counts, counts.c.section_id == Section.id).order_by(Section.position))
+
+    rows = session.execute(_built("section_rollup", plan, as_of, tallied, build=build)).all()
     return [GroupCounts(r.id, f"{r.code}. {r.title}" if r.code else r.title, _row_counts(r), r.last_update)
             for r in rows]
 
@@ -528,16 +548,16 @@ def agency_rollup(session: Session, plan: Plan, as_of: date | None = None,
 
 
 def _agency_rollup(session: Session, plan: Plan, as_of: date | None, agency_id: int | None) -> list[GroupCounts]:
-    units = _assignment_units(plan, as_of)
-    counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()).select_from(units)
-    if agency_id is not None:
-        counts = counts.where(units.c.agency_id == agency_id)
-    counts = counts.group_by(units.c.agency_id).subquery("counts")
-    rows = session.execute(
-        select(Agency.id, Agency.name, counts)
-        .join(counts, counts.c.agency_id == Agency.id)
-        .order_by(Agency.name)
-    ).all()
+    def build() -> Select:
+        units = _assignment_units(plan, as_of)
+        counts = _classified_counts(units, [units.c.agency_id], plan, as_of or today()).select_from(units)
+        if agency_id is not None:
+            counts = counts.where(units.c.agency_id == agency_id)
+        counts = counts.group_by(units.c.agency_id).subquery("counts")
+        return select(Agency.id, Agency.name, counts).join(counts, counts.c.agency_id == Agency.id) \
+            .order_by(Agency.name)
+
+    rows = session.execute(_built("agency_rollup", plan, as_of, agency_id, build=build)).all()
     return [GroupCounts(r.id, r.name, _row_counts(r), r.last_update) for r in rows]
 
 
