@@ -123,12 +123,13 @@ def _overrides(ids, values) -> dict[str, int | None]:
 
 
 def _request(file, table_value, what, map_ids, map_values, title, year, kind, number, issued, cadence,
-             deadline_day, target_plan, create_agencies) -> dict:
+             deadline_day, week_start, week_numbering, target_plan, create_agencies) -> dict:
     """Everything the preview was made from, kept so that the confirm writes exactly that."""
     return {
         "file": file, "table": table_value, "what": what, "overrides": _overrides(map_ids, map_values),
         "title": title, "year": year, "kind": kind, "number": number, "issued": issued, "cadence": cadence,
-        "deadline_day": deadline_day, "target_plan": target_plan, "create_agencies": create_agencies is True,
+        "deadline_day": deadline_day, "week_start": week_start, "week_numbering": week_numbering,
+        "target_plan": target_plan, "create_agencies": create_agencies is True,
     }
 
 
@@ -207,7 +208,8 @@ def register(app: Dash) -> None:
         State({"type": f"{PAGE}-map", "field": ALL}, "id"), State({"type": f"{PAGE}-map", "field": ALL}, "value"),
         State(f"{PAGE}-title", "value"), State(f"{PAGE}-year", "value"), State(f"{PAGE}-kind", "value"),
         State(f"{PAGE}-number", "value"), State(f"{PAGE}-issued", "value"), State(f"{PAGE}-cadence", "value"),
-        State(f"{PAGE}-deadline-day", "value"), State(f"{PAGE}-target-plan", "value"),
+        State(f"{PAGE}-deadline-day", "value"), State(f"{PAGE}-week-start", "value"),
+        State(f"{PAGE}-week-numbering", "value"), State(f"{PAGE}-target-plan", "value"),
         State(f"{PAGE}-create-agencies", "value"),
         prevent_initial_call=True,
     )(preview)

@@ -9,6 +9,7 @@ from dash import dcc, html
 from layouts.controls import dom_id
 from layouts.grid import grid
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES, MEGABYTE
+from services.reporting.periods import WEEK_NUMBERING_LABELS, WEEKDAY_LABELS
 
 PAGE = "import"
 PATH = "/ke-hoach/nhap"
@@ -16,7 +17,10 @@ WHAT_OPTIONS = [
     {"label": "Danh mục nhiệm vụ — tạo một kế hoạch mới", "value": "tasks"},
     {"label": "Mục tiêu, chỉ tiêu — vào một kế hoạch đã có", "value": "targets"},
 ]
-CADENCE_OPTIONS = [{"label": "Hằng tháng", "value": "monthly"}, {"label": "Hằng quý", "value": "quarterly"}]
+CADENCE_OPTIONS = [{"label": "Hằng tuần", "value": "weekly"}, {"label": "Hằng tháng", "value": "monthly"},
+                   {"label": "Hằng quý", "value": "quarterly"}]
+WEEKDAY_OPTIONS = [{"label": label, "value": str(day)} for day, label in WEEKDAY_LABELS.items()]
+WEEK_NUMBERING_OPTIONS = [{"label": label, "value": key} for key, label in WEEK_NUMBERING_LABELS.items()]
 UNUSED = ""  # the mapping choice "not in this file"
 
 TASK_PREVIEW_COLUMNS = [
@@ -113,6 +117,13 @@ def plan_fields() -> list:
         field("Kỳ báo cáo", dbc.Select(id=f"{PAGE}-cadence", options=CADENCE_OPTIONS, value="monthly"), 3),
         field("Hạn báo cáo (ngày trong tháng)", dbc.Input(id=f"{PAGE}-deadline-day", type="number", min=1, max=28,
                                                          step=1, value=20), 2),
+        # Weeks: the weekly report's periods, and the "Tuần" choice of every period selector.
+        field("Tuần bắt đầu từ", dbc.Select(id=f"{PAGE}-week-start", options=WEEKDAY_OPTIONS, value="1"), 3),
+        field("Đánh số tuần", dbc.Select(id=f"{PAGE}-week-numbering", options=WEEK_NUMBERING_OPTIONS,
+                                         value="majority"), 6),
+        html.P("Kỳ hằng tuần: số liệu của tuần hạn nhập vào ngày cuối tuần. Ví dụ Lào Cai: tuần bắt đầu Thứ Sáu, "
+               "tuần 1 là tuần đầu tiên bắt đầu trong năm (tuần 05/2025 là 31/01–06/02/2025).",
+               className="small text-muted mb-0"),
     ], className="g-2")]
 
 

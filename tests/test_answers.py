@@ -30,6 +30,13 @@ def test_what_orjson_cannot_serialize_goes_through_plotlys_path():
     assert json.loads(answer_json(answer)) == json.loads(to_json_plotly(answer)) == expected
 
 
+def test_a_lone_surrogate_echoed_back_still_makes_an_answer():
+    """A forged input can carry "\ud800", which no UTF-8 serializer writes: the answer escapes it."""
+    answer = {"response": {"a": {"children": html.Div(["Sở \ud800 KH&CN", dcc.Graph(figure=go.Figure())])}}}
+    parsed = json.loads(answer_json(answer))
+    assert parsed["response"]["a"]["children"]["props"]["children"][0] == "Sở \ud800 KH&CN"
+
+
 def test_what_no_serializer_knows_is_refused():
     with pytest.raises(TypeError):
         answer_json({"response": {"a": {"children": object()}}})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from models import Assignment, Indicator, IndicatorValue, Plan, Task, User
 from services.plans.spreadsheet import MAX_UPLOAD_BYTES
+from services.reporting.periods import week_containing, week_scheme
 from tests.dash_client import DashClient
 from tests.test_province_wall import two_provinces  # noqa: F401  (fixture)
 
@@ -210,9 +211,29 @@ def test_a_value_entered_between_preview_and_confirm_is_never_overwritten_silent
     assert "Đã nhập mục tiêu" in json.dumps(done, ensure_ascii=False)
 
 
+def test_a_weekly_plan_is_created_with_its_weeks_as_the_secretariat_set_them(app, demo_db):
+    """Lào Cai's weeks (seed 000): Friday to Thursday, week 1 the first that starts in the year, so
+    31/01/2025 opens week 05/2025."""
+    dash = logged_in(app, "tgv")
+    file = response_of(upload(dash, csv_bytes(VARIANT_ROWS), "ke-hoach.csv"))["import-file"]["data"]
+    fields = {**PLAN_FIELDS, "import-title": "Báo cáo tuần 2025", "import-year": 2025, "import-cadence": "weekly",
+              "import-week-start": "5", "import-week-numbering": "first_start"}
+    shown = response_of(dash.post(preview_payload(dash, file, fields)))
+    assert shown["import-previewed"]["data"]["week_start"] == "5"
+    done = response_of(dash.call(CONFIRM, 1, {"import-previewed": shown["import-previewed"]["data"]}))
+    assert "Đã tạo kế hoạch" in json.dumps(done, ensure_ascii=False)
+    with demo_db.read() as s:
+        plan = s.get(Plan, plans(demo_db)["Báo cáo tuần 2025"])
+        assert (plan.reporting_cadence, plan.week_start, plan.week_numbering) == ("weekly", 5, "first_start")
+        week = week_containing(date(2025, 1, 31), week_scheme(plan))
+    assert (week.key, week.start, week.end) == ("2025-W05", date(2025, 1, 31), date(2025, 2, 6))
+
+
 @pytest.mark.parametrize("forged, answer", [
     ({"kind": ["annual"]}, "Loại kế hoạch không hợp lệ."), ({"kind": {"a": 1}}, "Loại kế hoạch không hợp lệ."),
-    ({"cadence": ["monthly"]}, "Kỳ báo cáo phải là hằng tháng hoặc hằng quý."),
+    ({"cadence": ["monthly"]}, "Kỳ báo cáo phải là hằng tuần, hằng tháng hoặc hằng quý."),
+    ({"week_start": "8"}, "Ngày bắt đầu tuần phải là một ngày từ Thứ Hai đến Chủ nhật."),
+    ({"week_start": [5]}, "Ngày bắt đầu tuần phải là"), ({"week_numbering": "us"}, "Cách đánh số tuần không hợp lệ."),
     ({"overrides": {"stt": "x", "nope": 1}}, "không có trường “nope”"),
     ({"overrides": {"title": 99}}, "cột số 99 không có trong dòng tiêu đề"),
     ({"year": "2026"}, "Năm kế hoạch phải là một năm"), ({"deadline_day": [1]}, "Hạn báo cáo phải là một ngày"),

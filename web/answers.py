@@ -5,16 +5,20 @@ answer holds a Dash component or a figure (every page's answer does) it walks th
 Python to clean it, copying each figure, then serializes again — most of the time of a warm
 overview (an 800 KB answer at 100 000 assignments) went there. Here orjson serializes the answer
 once and asks `to_plotly_json()` of each component and figure it meets; what orjson cannot
-serialize still goes through plotly's path, and what neither can is Dash's "invalid output" error.
+serialize still goes through plotly's path, then the standard encoder, and what none can is Dash's
+"invalid output" error.
 
 Only callback answers (`application/json`, parsed with JSON.parse) come here; the page's layout
 and config, embedded in HTML, keep plotly's escaping of "<", ">" and "/".
 """
 from __future__ import annotations
 
+import json
+
 import dash._callback
 import orjson
 from plotly.io.json import to_json_plotly
+from plotly.utils import PlotlyJSONEncoder
 
 OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -31,7 +35,14 @@ def answer_json(answer) -> str:
     try:
         return orjson.dumps(answer, default=_as_json_value, option=OPTIONS).decode()
     except TypeError:  # e.g. a pandas value inside: plotly knows those (or raises TypeError itself)
+        pass
+    try:
         return to_json_plotly(answer)
+    except TypeError:
+        # A lone surrogate (a forged input echoed back) stops both orjson passes; the standard
+        # encoder writes it as JSON's "\ud800" escape, which the browser parses. What it cannot
+        # serialize either still raises TypeError: Dash's "invalid output".
+        return json.dumps(answer, cls=PlotlyJSONEncoder)
 
 
 def init_answers() -> None:

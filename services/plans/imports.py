@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import Plan, Province
 from services.accounts.permissions import Actor, NotAllowed, can_manage_province
-from services.common.inputs import id_from_text, strict_int
+from services.common.inputs import id_from_text, index_from_text, strict_int
 from services.indicators import importer as targets
 from services.plans import importer as tasks
 from services.plans.catalogue import PLAN_KINDS, ensure_open, plans_for, visible_plan
@@ -24,6 +24,7 @@ from services.plans.spreadsheet import (
     RowError,
     Table,
 )
+from services.reporting.periods import CADENCES, WEEK_NUMBERINGS, WEEKDAY_LABELS
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -128,8 +129,14 @@ def _spec(session: Session, actor: Actor, request: dict) -> tasks.PlanSpec:
     if not isinstance(kind, str) or kind not in PLAN_KINDS:
         problems.append("Loại kế hoạch không hợp lệ.")
     cadence = request.get("cadence") or "monthly"
-    if not isinstance(cadence, str) or cadence not in ("monthly", "quarterly"):
-        problems.append("Kỳ báo cáo phải là hằng tháng hoặc hằng quý.")
+    if not isinstance(cadence, str) or cadence not in CADENCES:
+        problems.append("Kỳ báo cáo phải là hằng tuần, hằng tháng hoặc hằng quý.")
+    week_start = index_from_text(request.get("week_start") if request.get("week_start") is not None else 1)
+    if week_start not in WEEKDAY_LABELS:
+        problems.append("Ngày bắt đầu tuần phải là một ngày từ Thứ Hai đến Chủ nhật.")
+    week_numbering = request.get("week_numbering") or "majority"
+    if not isinstance(week_numbering, str) or week_numbering not in WEEK_NUMBERINGS:
+        problems.append("Cách đánh số tuần không hợp lệ.")
     day = strict_int(request.get("deadline_day") if request.get("deadline_day") is not None else 20)
     if day is None or not 1 <= day <= 28:
         problems.append("Hạn báo cáo phải là một ngày từ 1 đến 28.")
@@ -148,4 +155,5 @@ def _spec(session: Session, actor: Actor, request: dict) -> tasks.PlanSpec:
     if problems:
         raise ImportFailed([RowError(0, p) for p in problems])
     return tasks.PlanSpec(province=province.name, year=year, title=title, issued_on=issued, document_number=number,
-                          reporting_cadence=cadence, report_deadline_day=day, kind=kind)
+                          reporting_cadence=cadence, report_deadline_day=day, kind=kind,
+                          week_start=week_start, week_numbering=week_numbering)
