@@ -1,13 +1,15 @@
 """Light pages (issue 15): compressed responses, cache lifetimes, plotly's basic bundle in Vietnamese,
 the page's language. Flask's test client; the weight in a real browser is tests/test_browser_weight.py."""
 import gzip
+import os
 import re
+import time
 from pathlib import Path
 
 import brotli
 import pytest
 
-from web.static import PLOTLY_URL, YEAR
+from web.static import PLOTLY_URL, YEAR, CompressedFiles
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
@@ -119,3 +121,16 @@ def test_every_trace_the_app_draws_is_in_the_bundle(trace):
         drawn |= {name.lower() for name in re.findall(r"\bgo\.(\w+)\(", source.read_text())} - {"figure"}
     assert drawn == {"scatter", "bar", "pie"}
     assert f'name:"{trace}"'.encode() in (ROOT / "assets/vendor/plotly-basic.min.js").read_bytes()
+
+
+def test_compressed_copies_unused_for_a_month_are_pruned_and_a_used_one_is_kept(tmp_path):
+    files = CompressedFiles(tmp_path / "compressed")
+    used, _ = files.get(b"console.log('new bundle');" * 50, "br")
+    files.get(b"console.log('old bundle');" * 50, "gzip")
+    long_ago = time.time() - 31 * 86400
+    for path in (tmp_path / "compressed").iterdir():
+        os.utime(path, (long_ago, long_ago))
+    assert files.get(b"console.log('new bundle');" * 50, "br")[0] == used  # served: its time refreshed
+    assert files.prune() == 1
+    assert [p.suffix for p in (tmp_path / "compressed").iterdir()] == [".br"]
+    assert brotli.decompress(files.get(b"console.log('new bundle');" * 50, "br")[0]).startswith(b"console.log")

@@ -4,7 +4,8 @@
   (flask-compress, at a fast level for pages and callbacks). The static bundles (Dash's component
   suites, /assets/ files, the chart library) are compressed once at the highest level and kept on disk
   by their content's hash (instance/compressed/), shared by every worker and restart: the dash-ag-grid
-  bundle goes from 1 307 KB to 284 KB.
+  bundle goes from 1 307 KB to 284 KB. Files unused for 30 days (an upgrade's old bundles) are
+  pruned when the app starts.
 - Cache lifetimes: a URL that changes with its content (Dash's fingerprinted component suites,
   `/assets/...?m=<mtime>`) is cached for a year, immutable; any other static file is revalidated
   (`no-cache` with an ETag, answered 304 when unchanged).
@@ -20,6 +21,8 @@ import gzip
 import hashlib
 import os
 import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import brotli
@@ -44,7 +47,10 @@ def encode(data: bytes, algorithm: str) -> bytes:
 
 
 class CompressedFiles:
-    """Static files compressed once, on disk under the hash of their content."""
+    """Static files compressed once, on disk under the hash of their content. Each use refreshes a
+    file's time, so what an upgrade left behind (the old bundles' content) is pruned after `KEEP`."""
+
+    KEEP = timedelta(days=30)
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -54,8 +60,10 @@ class CompressedFiles:
         digest = hashlib.sha256(data).hexdigest()[:32]
         path = self.folder / f"{digest}.{algorithm}"
         try:
-            return path.read_bytes(), f"{digest}-{algorithm}"
-        except FileNotFoundError:
+            body = path.read_bytes()
+            os.utime(path)
+            return body, f"{digest}-{algorithm}"
+        except FileNotFoundError:  # not yet, or pruned by another worker between the two calls
             pass
         compressed = encode(data, algorithm)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -64,6 +72,20 @@ class CompressedFiles:
             out.write(compressed)
         os.replace(temporary, path)
         return compressed, f"{digest}-{algorithm}"
+
+    def prune(self) -> int:
+        """Delete the files unused for `KEEP` (a worker's unfinished temporary file included);
+        returns how many went."""
+        cutoff = time.time() - self.KEEP.total_seconds()
+        removed = 0
+        for path in self.folder.glob("*") if self.folder.is_dir() else ():
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another worker pruned it first
+                continue
+        return removed
 
 
 def accepted_encoding() -> str | None:
@@ -94,6 +116,7 @@ def init_static(app: Dash) -> None:
     server.config.setdefault("COMPRESS_LEVEL", 6)
     Compress(server)
     files = CompressedFiles(Path(server.instance_path) / "compressed")
+    files.prune()
     bundle = plotly_bundle()
 
     # A rule without variables outranks Dash's `<package_name>/<path:...>` for this one URL.
