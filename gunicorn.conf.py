@@ -21,7 +21,9 @@ bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
 # C with the GIL released (measured: a thread hashing leaves another thread of the same process
 # half the CPU of a saturated machine), so it delays no one else's request, whereas it would hold
 # a sync worker, a third of the server, for its whole duration. Measured with 50 users on the demo
-# (PostgreSQL, same conditions, issue 17): 3 x 12 threads served 15.9 requests/s, 3 x 4 9.4/s.
+# (PostgreSQL, same conditions, issue 17): 3 x 12 threads served 15.9 requests/s, 3 x 4 9.4/s; on the
+# idle machine, once the rollups' statements were reused, 3 x 12, 2 x 6 and 4 x 4 all served 58-61/s
+# (the two cores are the limit), so 3 x 12 stays for the password hash's sake.
 # Not reuse_port: with a listening socket per worker, the connections queued on a worker that is
 # being replaced (max_requests, below) are reset (measured: 280 failed requests in 20 s under load).
 worker_class = "gthread"
