@@ -8,8 +8,9 @@ time. Each user logs in as an agency account (the demo's 33 shared round-robin, 
 assignment of its own) and repeats: the overview callback, its task list, a save of its assignment
 with a unique note, either back to back (--think 0: a saturation run, each user a robot; latency is
 then users / throughput, by Little's law) or pausing like a person after each request (--think S: a
-pause drawn evenly from 0.5 S to 1.5 S). It prints requests, requests per second, errors (non-2xx, exceptions) and p50/p95/p99 per kind, then
-checks that every save acknowledged to a user is in the database's history. The server runs with
+pause drawn evenly from 0.5 S to 1.5 S, the start staggered alike). It prints requests, requests per
+second, errors (non-2xx, exceptions) and p50/p95/p99 per kind, then checks that every save
+acknowledged to a user is in the database's history. The server runs with
 the per-user write limit lifted (WRITE_RATE_LIMIT): this measures the server, not the limiter.
 
     .venv/bin/python -m benchmarks.load [--users 50] [--seconds 60] [--think 2]

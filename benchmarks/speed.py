@@ -8,8 +8,9 @@ simulated agency users, each logging in, then opening the overview and the works
 for --seconds) against gunicorn with gunicorn.conf.py: requests/s, p50/p95/p99, errors, and every
 acknowledged save found in the history. The load runs once per --think pace: 0 is users acting back
 to back (the server's capacity; each user's latency is then users / throughput), 2 is people
-clicking every second or three (faster than anyone fills the update form). The views are measured at the synthetic size only (the
-demo's are a few milliseconds; benchmarks.dashboard --assignments N measures any size).
+clicking every second or three (faster than anyone fills the update form). The views are measured
+at the synthetic size only (the demo's are a few milliseconds; benchmarks.dashboard --assignments N
+measures any size).
 
 A province of 100 000 assignments takes minutes to generate, so each database is built once and
 kept in --cache (a SQLite file; a PostgreSQL template database), keyed by the schema's head and the

@@ -447,7 +447,7 @@ def assignment_situations(
     """Per assignment, by the same rules as the counts (one agency's, or the given ids): the state
     as of the end of `as_of` (None: the live state, cheaper), judged on `day` (default: as_of or today).
     Given ids, those assignments even if they no longer count (a task withdrawn while its form was open)."""
-    ids = tuple(assignment_ids) if assignment_ids is not None else None
+    ids = tuple(sorted(assignment_ids)) if assignment_ids is not None else None  # sorted: one key per set
     day = day or as_of or today()
 
     def build() -> Select:
@@ -482,7 +482,7 @@ class TaskProgress:
 def task_progress(session: Session, plan: Plan, task_ids: Iterable[int]) -> dict[int, TaskProgress]:
     """The rolled-up status of top-level tasks, e.g. a group task: 3 of 15 member agencies done.
     Only those tasks' parts are read (an agency's grid labels ~100 rows of a 100 000-part plan)."""
-    wanted = tuple(task_ids)
+    wanted = tuple(sorted(task_ids))  # sorted: the same tasks, however given, reuse one statement
     tallied = store_applies(session)
 
     def build() -> Select:
