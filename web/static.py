@@ -61,10 +61,14 @@ class CompressedFiles:
         path = self.folder / f"{digest}.{algorithm}"
         try:
             body = path.read_bytes()
-            os.utime(path)
-            return body, f"{digest}-{algorithm}"
-        except FileNotFoundError:  # not yet, or pruned by another worker between the two calls
+        except FileNotFoundError:  # not yet, or pruned by another worker
             pass
+        else:
+            try:
+                os.utime(path)
+            except OSError:  # a file this process may not touch (written by another user): kept longer
+                pass
+            return body, f"{digest}-{algorithm}"
         compressed = encode(data, algorithm)
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=self.folder)  # atomic: another worker may write it too
