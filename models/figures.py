@@ -274,21 +274,31 @@ def _note_changes(session: Session, _context) -> None:
         _merge(pending, key, day)
 
 
+def declared_plan(state, tables: set[str]) -> int | None:
+    """For a bulk insert, update or delete on one of `tables`: the plan it declares it changes
+    (`figures_plan`), EVERY_PLAN when it declares nothing; None for any other statement and for one
+    declared `figures_unaffected`. Read here for the stored figures and by models.tallies."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    table = getattr(state.statement, "table", None)
+    if table is None or table.name not in tables:
+        return None
+    options = {**state.statement.get_execution_options(), **state.local_execution_options}
+    if options.get("figures_unaffected"):
+        return None
+    plan_id = options.get("figures_plan")
+    return EVERY_PLAN if plan_id is None else plan_id
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_writes(state) -> None:
     """A bulk insert/update/delete on a table the figures read must declare what it changes."""
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is None or table.name not in _TRACKED_TABLES:
-        return
-    options = {**state.statement.get_execution_options(), **state.local_execution_options}
-    if options.get("figures_unaffected"):
-        return
-    plan_id = options.get("figures_plan")
+    plan_id = declared_plan(state, _TRACKED_TABLES)
     if plan_id is None:
-        log.warning("bulk write to %s without figures_plan: every plan's stored figures are dropped", table.name)
-        plan_id = EVERY_PLAN
+        return
+    if plan_id == EVERY_PLAN:
+        log.warning("bulk write to %s without figures_plan: every plan's stored figures are dropped",
+                    state.statement.table.name)
     for family in FAMILIES:
         _merge(_pending(state.session), (plan_id, family), EVERY_DAY)
 

@@ -10,9 +10,9 @@ rollup's (`tally_query`); this module only decides when a tally is recomputed:
   committing transaction, their tallies are recomputed from the tables. On PostgreSQL the task
   rows are locked first (FOR UPDATE, in id order): two parts of one task saved at the same moment
   recompute one after the other, the second seeing the first's committed change (READ COMMITTED;
-  models.figures' plan counter, bumped earlier in the same commit, serializes them too, but this
-  module does not rely on the order of the two hooks); on SQLite the write unit of work already
-  holds the database's write lock;
+  this hook runs before models.figures bumps the plan's counter, so that row is held only for the
+  commit, and nothing here relies on it); on SQLite the write unit of work already holds the
+  database's write lock;
 - a bulk statement on assignments or tasks recomputes its plan's tallies (`figures_plan`), or every
   plan's when it does not say (models.figures asks the same declaration);
 - a tally counts the parts in force on the day it was computed (`counted_on`) and says when that
@@ -28,7 +28,7 @@ from sqlalchemy import Date, DateTime, Integer, delete, event, insert, inspect, 
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
-from models.figures import EVERY_PLAN
+from models.figures import EVERY_PLAN, declared_plan
 from models.plan import Assignment, Plan, Task
 
 _PENDING = "tallies_pending"  # session.info: {"tasks": task ids, "roots": root ids, "plans": plan ids}
@@ -75,14 +75,9 @@ def _note_tasks(session: Session, _context) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _bulk_writes(state) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is None or table.name not in _TABLES:
-        return
-    options = {**state.statement.get_execution_options(), **state.local_execution_options}
-    if not options.get("figures_unaffected"):
-        _pending(state.session)["plans"].add(options.get("figures_plan", EVERY_PLAN))
+    plan_id = declared_plan(state, _TABLES)
+    if plan_id is not None:
+        _pending(state.session)["plans"].add(plan_id)
 
 
 def _chunks(ids) -> list[list[int]]:
